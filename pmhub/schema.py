@@ -1,0 +1,37 @@
+"""OpenAPI generation: every operation documents the shared error format for its 4xx answers."""
+
+from drf_spectacular.openapi import AutoSchema
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every 4xx answer of the API."""
+
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. `invalid`, `not_found`.")
+    message = serializers.CharField(help_text="What went wrong, naming the fields at fault.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Problems per input field (dotted path for nested input).",
+    )
+
+
+_ERRORS = {
+    "400": "Invalid input; `fields` names each problem.",
+    "401": "Missing, invalid, expired or revoked credentials.",
+    "403": "Your role (or a read-only token) does not allow this.",
+    "404": "No such object in your workspace.",
+}
+
+
+class PmhubAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        for code, description in _ERRORS.items():
+            if code == "400" and self.method == "GET" and not self._is_list_view():
+                continue
+            if code not in responses:
+                response = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                response["description"] = description
+                responses[code] = response
+        return responses

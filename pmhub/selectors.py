@@ -1,0 +1,47 @@
+"""Composed reads of the core domain, shared by the HTML views and the API."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from pmhub.models import ApiToken, AuditEvent, Invitation, Membership, Product, Workspace
+from pmhub.tenancy import get_scoped_or_404, scope
+
+
+def product_list(*, workspace: Workspace, archived: bool | None = False) -> QuerySet[Product]:
+    """Products of ``workspace`` with their owner; ``archived=None`` gives both kinds."""
+    qs = scope(Product.objects.select_related("owner"), workspace)
+    if archived is not None:
+        qs = qs.filter(archived_at__isnull=not archived)
+    return qs
+
+
+def product_get(*, workspace: Workspace, **lookup) -> Product:
+    """One product of ``workspace`` by ``pk`` or ``slug``; 404 for any other workspace's."""
+    return get_scoped_or_404(
+        Product.objects.select_related("owner", "workspace"), workspace, **lookup
+    )
+
+
+def member_list(*, workspace: Workspace) -> QuerySet[Membership]:
+    return scope(Membership.objects.select_related("user"), workspace).order_by("user__username")
+
+
+def invitation_list(*, workspace: Workspace, open_only: bool = True) -> QuerySet[Invitation]:
+    qs = scope(Invitation.objects.select_related("invited_by"), workspace)
+    if open_only:
+        qs = qs.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+    return qs
+
+
+def token_list(*, workspace: Workspace, user) -> QuerySet[ApiToken]:
+    """The user's own tokens in ``workspace`` (nobody sees another person's tokens)."""
+    return scope(ApiToken.objects.filter(user=user), workspace)
+
+
+def activity_feed(*, workspace: Workspace, product: Product | None = None) -> QuerySet[AuditEvent]:
+    """The audit trail of ``workspace`` (or of one product), newest first, with actors."""
+    qs = scope(AuditEvent.objects.select_related("actor", "product"), workspace)
+    if product is not None:
+        qs = qs.filter(product=product)
+    return qs

@@ -1,0 +1,61 @@
+"""Serializer building blocks that every app's API reuses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from pmhub.tenancy import scope
+
+# django.contrib.auth's ids are 32-bit; larger numbers would reach PostgreSQL as a DataError.
+MAX_ID = 2_147_483_647
+
+
+class StrictSerializer(serializers.Serializer):
+    """An input serializer that refuses keys it does not write (unknown or read-only).
+
+    Mass assignment stays impossible: ``workspace``, ``id``, ``created_by``… in a body are a 400.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            writable = {name for name, field in self.fields.items() if not field.read_only}
+            unknown = sorted(str(key) for key in data if key not in writable)
+            if unknown:
+                raise serializers.ValidationError(
+                    {key: ["Unknown or read-only field."] for key in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class UserSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    username = serializers.CharField(read_only=True)
+
+
+class WorkspaceMemberField(serializers.IntegerField):
+    """A user id that must belong to a member of the request's workspace (else a 400)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        user_id = super().to_internal_value(data)
+        from pmhub.models import Membership
+
+        membership = (
+            scope(Membership.objects.select_related("user"), self.context["workspace"])
+            .filter(user_id=user_id)
+            .first()
+        )
+        if membership is None:
+            raise serializers.ValidationError("No member of this workspace has this id.")
+        return membership.user
+
+    def to_representation(self, value: Any) -> Any:
+        return value.pk if isinstance(value, get_user_model()) else value
