@@ -42,7 +42,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "revoked_at",
     ]
     readonly_fields = ["prefix", "key_hash", "last_used_at", "created_at"]
-    exclude: list[str] = []
 
 
 @admin.register(AuditEvent)

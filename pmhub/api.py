@@ -21,7 +21,7 @@ from pmhub.capabilities import Action, Role
 from pmhub.models import ApiToken, AuditEvent, Invitation, LifecycleStage, Membership, Product
 from pmhub.rendering import render_markdown
 from pmhub.serializers import StrictSerializer, UserSummarySerializer, WorkspaceMemberField
-from pmhub.tenancy import WorkspaceScopedMixin
+from pmhub.tenancy import WorkspaceContextMixin, WorkspaceScopedMixin
 from pmhub.tokens import token_create, token_revoke
 
 
@@ -49,25 +49,25 @@ class WorkspaceInput(StrictSerializer):
     name = serializers.CharField(max_length=100)
 
 
-class WorkspaceView(APIView):
+class WorkspaceView(WorkspaceContextMixin, APIView):
     """The workspace this request acts in (the token's, or the session's current one)."""
 
     capabilities = {"GET": Action.WORKSPACE_VIEW, "PATCH": Action.WORKSPACE_CHANGE}
 
-    def _body(self, request: Request) -> dict:
-        ws = request.workspace
+    def _body(self) -> dict:
+        ws = self.workspace
         data = {
             "id": ws.pk,
             "name": ws.name,
             "slug": ws.slug,
-            "role": request.membership.role,
+            "role": self.membership.role,
             "created_at": ws.created_at,
         }
         return WorkspaceSerializer(data).data
 
     @extend_schema(responses=WorkspaceSerializer, operation_id="workspace_retrieve")
     def get(self, request: Request) -> Response:
-        return Response(self._body(request))
+        return Response(self._body())
 
     @extend_schema(
         request=WorkspaceInput, responses=WorkspaceSerializer, operation_id="workspace_update"
@@ -75,10 +75,8 @@ class WorkspaceView(APIView):
     def patch(self, request: Request) -> Response:
         data = WorkspaceInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.workspace_update(
-            workspace=request.workspace, actor=request.user, **data.validated_data
-        )
-        return Response(self._body(request))
+        services.workspace_update(workspace=self.workspace, actor=self.actor, **data.validated_data)
+        return Response(self._body())
 
 
 # --- Products ------------------------------------------------------------------------------------
@@ -170,7 +168,7 @@ class ProductViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
         data = ProductInput(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         product = services.product_create(
-            workspace=request.workspace, actor=request.user, **data.validated_data
+            workspace=self.workspace, actor=self.actor, **data.validated_data
         )
         return Response(ProductSerializer(product).data, status=status.HTTP_201_CREATED)
 
@@ -178,18 +176,18 @@ class ProductViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
         product = self.get_object()
         data = ProductInput(data=request.data, partial=True, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        services.product_update(product=product, actor=request.user, **data.validated_data)
+        services.product_update(product=product, actor=self.actor, **data.validated_data)
         return Response(ProductSerializer(product).data)
 
     def destroy(self, request: Request, pk: str) -> Response:
-        services.product_delete(product=self.get_object(), actor=request.user)
+        services.product_delete(product=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=ProductSerializer)
     @action(detail=True, methods=["post"])
     def archive(self, request: Request, pk: str) -> Response:
         product = services.product_set_archived(
-            product=self.get_object(), actor=request.user, archived=True
+            product=self.get_object(), actor=self.actor, archived=True
         )
         return Response(ProductSerializer(product).data)
 
@@ -197,7 +195,7 @@ class ProductViewSet(WorkspaceScopedMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def restore(self, request: Request, pk: str) -> Response:
         product = services.product_set_archived(
-            product=self.get_object(), actor=request.user, archived=False
+            product=self.get_object(), actor=self.actor, archived=False
         )
         return Response(ProductSerializer(product).data)
 
@@ -248,13 +246,13 @@ class MemberViewSet(
         data = MemberInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.membership_change_role(
-            membership=membership, actor=request.user, role=data.validated_data["role"]
+            membership=membership, actor=self.actor, role=data.validated_data["role"]
         )
         return Response(MemberSerializer(membership).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, pk: str) -> Response:
-        services.membership_remove(membership=self.get_object(), actor=request.user)
+        services.membership_remove(membership=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -314,12 +312,12 @@ class InvitationViewSet(
         data = InvitationInput(data=request.data)
         data.is_valid(raise_exception=True)
         invitation = services.invitation_create(
-            workspace=request.workspace, actor=request.user, **data.validated_data
+            workspace=self.workspace, actor=self.actor, **data.validated_data
         )
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, pk: str) -> Response:
-        services.invitation_revoke(invitation=self.get_object(), actor=request.user)
+        services.invitation_revoke(invitation=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -327,7 +325,7 @@ class InvitationViewSet(
 
 
 class TokenSerializer(serializers.ModelSerializer):
-    active = serializers.BooleanField(source="is_active", read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = ApiToken
@@ -355,7 +353,8 @@ class NewTokenSerializer(TokenSerializer):
 
 class TokenInput(StrictSerializer):
     name = serializers.CharField(max_length=100)
-    read_only = serializers.BooleanField(default=False)
+    # The metaclass moves declared fields off the class, so this never shadows Field.read_only.
+    read_only = serializers.BooleanField(default=False)  # type: ignore[assignment]
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
@@ -381,19 +380,17 @@ class TokenViewSet(
     )
 
     def scoped_queryset(self, workspace):
-        return selectors.token_list(workspace=workspace, user=self.request.user)
+        return selectors.token_list(workspace=workspace, user=self.actor)
 
     def create(self, request: Request) -> Response:
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        token, raw = token_create(
-            user=request.user, workspace=request.workspace, **data.validated_data
-        )
+        token, raw = token_create(user=self.actor, workspace=self.workspace, **data.validated_data)
         body = NewTokenSerializer(token).data | {"token": raw}
         return Response(body, status=status.HTTP_201_CREATED)
 
     def destroy(self, request: Request, pk: str) -> Response:
-        token_revoke(token=self.get_object(), actor=request.user)
+        token_revoke(token=self.get_object(), actor=self.actor)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

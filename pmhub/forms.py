@@ -26,7 +26,7 @@ class SignupForm(UserCreationForm):
         help_text="Your company or team. You can invite people to it next.",
     )
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("username", "email")
 
@@ -59,10 +59,10 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, workspace: Workspace, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = User.objects.filter(
+        self.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]
             memberships__workspace=workspace
         ).order_by("username")
-        self.fields["stage"].choices = LifecycleStage.choices
+        self.fields["stage"].choices = LifecycleStage.choices  # type: ignore[attr-defined]
 
 
 class InviteForm(forms.Form):
@@ -71,7 +71,7 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args, actor_role: str, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = grantable_roles(actor_role)
+        self.fields["role"].choices = grantable_roles(actor_role)  # type: ignore[attr-defined]
 
 
 class RoleForm(forms.Form):
@@ -100,6 +100,6 @@ def members_with_forms(memberships, actor_role: str) -> list[tuple[Membership, R
     pairs = []
     for membership in memberships:
         form = RoleForm(initial={"role": membership.role}, prefix=f"m{membership.pk}")
-        form.fields["role"].choices = choices
+        form.fields["role"].choices = choices  # type: ignore[attr-defined]
         pairs.append((membership, form))
     return pairs

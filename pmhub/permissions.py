@@ -33,6 +33,6 @@ class HasCapability(BasePermission):
         if action is None:
             return False
         # The view reads these instead of resolving the tenant again.
-        request.membership = membership
-        request.workspace = membership.workspace
+        request.membership = membership  # type: ignore[attr-defined]
+        request.workspace = membership.workspace  # type: ignore[attr-defined]
         return role_can(membership.role, action)

@@ -9,7 +9,7 @@ class ErrorSerializer(serializers.Serializer):
 
     code = serializers.CharField(help_text="Machine-readable reason, e.g. `invalid`, `not_found`.")
     message = serializers.CharField(help_text="What went wrong, naming the fields at fault.")
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Problems per input field (dotted path for nested input).",

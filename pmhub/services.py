@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User as UserType
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -49,7 +49,7 @@ def _role(value: str, field: str = "role") -> Role:
 
 
 @transaction.atomic
-def workspace_create(*, name: str, owner: AbstractBaseUser) -> Workspace:
+def workspace_create(*, name: str, owner: UserType) -> Workspace:
     """Create a workspace with ``owner`` as its owner; records ``workspace.created``."""
     name = name.strip()
     if not name:
@@ -62,7 +62,7 @@ def workspace_create(*, name: str, owner: AbstractBaseUser) -> Workspace:
 
 
 @transaction.atomic
-def workspace_update(*, workspace: Workspace, actor: AbstractBaseUser, name: str) -> Workspace:
+def workspace_update(*, workspace: Workspace, actor: UserType, name: str) -> Workspace:
     """Rename ``workspace``; records ``workspace.updated``."""
     name = name.strip()
     if not name:
@@ -84,7 +84,7 @@ def workspace_update(*, workspace: Workspace, actor: AbstractBaseUser, name: str
 @transaction.atomic
 def user_register(
     *, username: str, email: str, password: str, workspace_name: str = ""
-) -> tuple[AbstractBaseUser, Workspace | None]:
+) -> tuple[UserType, Workspace | None]:
     """Create a user and, when ``workspace_name`` is given, their first workspace."""
     if User.objects.filter(username__iexact=username).exists():
         raise ApplicationError("That username is taken.", field="username")
@@ -96,7 +96,7 @@ def user_register(
 # --- Members -------------------------------------------------------------------------------------
 
 
-def _actor_role(actor: AbstractBaseUser, workspace: Workspace) -> Role | None:
+def _actor_role(actor: UserType, workspace: Workspace) -> Role | None:
     role = (
         Membership.objects.filter(user=actor, workspace=workspace)
         .values_list("role", flat=True)
@@ -105,7 +105,7 @@ def _actor_role(actor: AbstractBaseUser, workspace: Workspace) -> Role | None:
     return Role(role) if role else None
 
 
-def _check_can_grant(*, actor: AbstractBaseUser, workspace: Workspace, role: Role) -> None:
+def _check_can_grant(*, actor: UserType, workspace: Workspace, role: Role) -> None:
     actor_role = _actor_role(actor, workspace)
     if actor_role is None or ROLE_RANK[role] > ROLE_RANK[actor_role]:
         raise ApplicationError(
@@ -121,9 +121,7 @@ def _owner_count(workspace: Workspace) -> int:
 
 
 @transaction.atomic
-def membership_change_role(
-    *, membership: Membership, actor: AbstractBaseUser, role: str
-) -> Membership:
+def membership_change_role(*, membership: Membership, actor: UserType, role: str) -> Membership:
     """Give ``membership`` a new role; records ``member.role_changed``.
 
     Nobody changes their own role, grants a role above their own, touches a member above them,
@@ -160,7 +158,7 @@ def membership_change_role(
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership, actor: AbstractBaseUser) -> None:
+def membership_remove(*, membership: Membership, actor: UserType) -> None:
     """Remove a member (their tokens for this workspace stop working); records ``member.removed``.
 
     Members may leave on their own; removing someone else needs a role at least as high as theirs.
@@ -198,7 +196,7 @@ def invitation_from_key(key: str) -> Invitation | None:
 
 @transaction.atomic
 def invitation_create(
-    *, workspace: Workspace, actor: AbstractBaseUser, email: str, role: str
+    *, workspace: Workspace, actor: UserType, email: str, role: str
 ) -> Invitation:
     """Invite ``email`` with ``role``; the email goes out from a Celery task after commit.
 
@@ -236,7 +234,7 @@ def invitation_create(
 
 
 @transaction.atomic
-def invitation_revoke(*, invitation: Invitation, actor: AbstractBaseUser) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, actor: UserType) -> Invitation:
     """Revoke an open invitation (idempotent); records ``member.invitation_revoked``."""
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = timezone.now()
@@ -251,7 +249,7 @@ def invitation_revoke(*, invitation: Invitation, actor: AbstractBaseUser) -> Inv
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, user: AbstractBaseUser) -> Membership:
+def invitation_accept(*, invitation: Invitation, user: UserType) -> Membership:
     """Join the invitation's workspace with its role; records ``member.joined``.
 
     The link works only for an account with the invited email, so a forwarded link is useless.
@@ -305,7 +303,7 @@ def _check_product_fields(workspace: Workspace, fields: dict[str, Any]) -> None:
 
 
 @transaction.atomic
-def product_create(*, workspace: Workspace, actor: AbstractBaseUser, **fields: Any) -> Product:
+def product_create(*, workspace: Workspace, actor: UserType, **fields: Any) -> Product:
     """Create a product in ``workspace`` with a slug unique there; records ``product.created``."""
     _check_product_fields(workspace, fields)
     if "name" not in fields:
@@ -334,7 +332,7 @@ def product_create(*, workspace: Workspace, actor: AbstractBaseUser, **fields: A
 
 
 @transaction.atomic
-def product_update(*, product: Product, actor: AbstractBaseUser, **fields: Any) -> Product:
+def product_update(*, product: Product, actor: UserType, **fields: Any) -> Product:
     """Change a product's fields; records ``product.updated`` with what changed."""
     _check_product_fields(product.workspace, fields)
     changes = diff_fields(product, fields)
@@ -354,7 +352,7 @@ def product_update(*, product: Product, actor: AbstractBaseUser, **fields: Any) 
 
 
 @transaction.atomic
-def product_set_archived(*, product: Product, actor: AbstractBaseUser, archived: bool) -> Product:
+def product_set_archived(*, product: Product, actor: UserType, archived: bool) -> Product:
     """Archive or restore a product (idempotent); records ``product.archived``/``restored``."""
     if product.is_archived != archived:
         product.archived_at = timezone.now() if archived else None
@@ -370,7 +368,7 @@ def product_set_archived(*, product: Product, actor: AbstractBaseUser, archived:
 
 
 @transaction.atomic
-def product_delete(*, product: Product, actor: AbstractBaseUser) -> None:
+def product_delete(*, product: Product, actor: UserType) -> None:
     """Delete a product and everything under it; records ``product.deleted``."""
     audit_record(workspace=product.workspace, actor=actor, action="product.deleted", target=product)
     product.delete()

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -28,6 +29,14 @@ M = TypeVar("M", bound=Model)
 SESSION_KEY = "pmhub_workspace_id"
 
 
+class WorkspaceHttpRequest(HttpRequest):
+    """The request an HTML view guarded by ``workspace_view`` receives."""
+
+    user: User  # type: ignore[assignment]
+    workspace: Workspace
+    membership: Membership
+
+
 def scope(queryset: QuerySet[M], workspace: Workspace) -> QuerySet[M]:
     """Restrict ``queryset`` to ``workspace`` through its model's ``workspace_lookup``."""
     lookup = getattr(queryset.model, "workspace_lookup", None)
@@ -40,7 +49,7 @@ def get_scoped_or_404(queryset: QuerySet[M], workspace: Workspace, **lookup: Any
     """Fetch one object of ``workspace``; any other workspace's object is a 404."""
     try:
         return scope(queryset, workspace).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the query.") from None
 
 
@@ -51,7 +60,7 @@ def session_membership(request: HttpRequest) -> Membership | None:
     membership = None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        memberships = Membership.objects.select_related("workspace").filter(user=user)
+        memberships = Membership.objects.select_related("workspace").filter(user=user)  # type: ignore[misc]
         wanted = request.session.get(SESSION_KEY)
         if wanted is not None:
             membership = memberships.filter(workspace_id=wanted).first()
@@ -67,7 +76,7 @@ def request_membership(request: Request | HttpRequest) -> Membership | None:
     """The membership of an API request: the token's, else the session's."""
     auth = getattr(request, "auth", None)
     if isinstance(auth, ApiToken):
-        return auth.membership  # set by BearerTokenAuthentication
+        return auth.membership  # type: ignore[attr-defined]  # set by token_authenticate
     return session_membership(getattr(request, "_request", request))
 
 
@@ -75,7 +84,7 @@ def switch_workspace(request: HttpRequest, workspace_id: int) -> Membership:
     """Make ``workspace_id`` the session's workspace; 404 unless the user is a member."""
     membership = (
         Membership.objects.select_related("workspace")
-        .filter(user=request.user, workspace_id=workspace_id)
+        .filter(user=request.user, workspace_id=workspace_id)  # type: ignore[misc]
         .first()
     )
     if membership is None:
@@ -122,13 +131,31 @@ def workspace_context(request: HttpRequest) -> dict[str, Any]:
         "current_membership": membership,
         "current_workspace": membership.workspace,
         "can": Capabilities(membership.role),
-        "user_workspaces": Workspace.objects.filter(memberships__user=request.user).order_by(
+        "user_workspaces": Workspace.objects.filter(memberships__user=request.user).order_by(  # type: ignore[misc]
             "name"
         ),
     }
 
 
-class WorkspaceScopedMixin:
+class WorkspaceContextMixin:
+    """For DRF views: typed access to what ``HasCapability`` resolved for the request."""
+
+    request: Any
+
+    @property
+    def workspace(self) -> Workspace:
+        return self.request.workspace  # type: ignore[attr-defined]
+
+    @property
+    def membership(self) -> Membership:
+        return self.request.membership  # type: ignore[attr-defined]
+
+    @property
+    def actor(self) -> User:
+        return self.request.user  # type: ignore[return-value]
+
+
+class WorkspaceScopedMixin(WorkspaceContextMixin):
     """For DRF views: every queryset is scoped to the request's workspace.
 
     ``get_object`` then 404s for other workspaces' ids. Object ids in URLs are digits only, so a
@@ -141,7 +168,7 @@ class WorkspaceScopedMixin:
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no request
             return self.queryset.none()
-        return self.scoped_queryset(self.request.workspace)  # type: ignore[attr-defined]
+        return self.scoped_queryset(self.workspace)
 
     def scoped_queryset(self, workspace: Workspace) -> QuerySet:
         """The view's rows of ``workspace``; override to read through a selector."""
@@ -149,5 +176,5 @@ class WorkspaceScopedMixin:
 
     def get_serializer_context(self) -> dict[str, Any]:
         context = super().get_serializer_context()  # type: ignore[misc]
-        context["workspace"] = getattr(self.request, "workspace", None)  # type: ignore[attr-defined]
+        context["workspace"] = getattr(self.request, "workspace", None)
         return context

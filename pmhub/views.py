@@ -23,7 +23,12 @@ from pmhub.forms import (
     members_with_forms,
 )
 from pmhub.models import Invitation, Membership
-from pmhub.tenancy import get_scoped_or_404, switch_workspace, workspace_view
+from pmhub.tenancy import (
+    WorkspaceHttpRequest,
+    get_scoped_or_404,
+    switch_workspace,
+    workspace_view,
+)
 from pmhub.tokens import token_create, token_revoke
 
 # --- Accounts and workspaces ---------------------------------------------------------------------
@@ -63,7 +68,8 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             workspace = services.workspace_create(
-                name=form.cleaned_data["name"], owner=request.user
+                name=form.cleaned_data["name"],
+                owner=request.user,  # type: ignore[arg-type]  # login_required
             )
         except ApplicationError as error:
             add_service_error(form, error)
@@ -83,7 +89,7 @@ def workspace_switch(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Action.WORKSPACE_CHANGE)
-def workspace_settings(request: HttpRequest) -> HttpResponse:
+def workspace_settings(request: WorkspaceHttpRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None, instance=request.workspace)
     if request.method == "POST" and form.is_valid():
         try:
@@ -101,7 +107,7 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
 # --- Members -------------------------------------------------------------------------------------
 
 
-def _members_page(request: HttpRequest, invite_form: InviteForm) -> HttpResponse:
+def _members_page(request: WorkspaceHttpRequest, invite_form: InviteForm) -> HttpResponse:
     role = request.membership.role
     context = {
         "members": members_with_forms(selectors.member_list(workspace=request.workspace), role),
@@ -112,13 +118,13 @@ def _members_page(request: HttpRequest, invite_form: InviteForm) -> HttpResponse
 
 
 @workspace_view(Action.MEMBER_VIEW)
-def member_list(request: HttpRequest) -> HttpResponse:
+def member_list(request: WorkspaceHttpRequest) -> HttpResponse:
     return _members_page(request, InviteForm(actor_role=request.membership.role))
 
 
 @require_POST
 @workspace_view(Action.MEMBER_INVITE)
-def member_invite(request: HttpRequest) -> HttpResponse:
+def member_invite(request: WorkspaceHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST, actor_role=request.membership.role)
     if form.is_valid():
         try:
@@ -135,7 +141,7 @@ def member_invite(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view(Action.MEMBER_CHANGE_ROLE)
-def member_change_role(request: HttpRequest, pk: int) -> HttpResponse:
+def member_change_role(request: WorkspaceHttpRequest, pk: int) -> HttpResponse:
     membership = get_scoped_or_404(
         Membership.objects.select_related("user"), request.workspace, pk=pk
     )
@@ -155,7 +161,7 @@ def member_change_role(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Action.MEMBER_REMOVE)
-def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def member_remove(request: WorkspaceHttpRequest, pk: int) -> HttpResponse:
     membership = get_scoped_or_404(
         Membership.objects.select_related("user"), request.workspace, pk=pk
     )
@@ -169,7 +175,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @workspace_view(Action.MEMBER_INVITE)
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_revoke(request: WorkspaceHttpRequest, pk: int) -> HttpResponse:
     invitation = get_scoped_or_404(Invitation.objects.all(), request.workspace, pk=pk)
     services.invitation_revoke(invitation=invitation, actor=request.user)
     messages.success(request, f"The invitation of {invitation.email} was revoked.")
@@ -198,7 +204,7 @@ def invitation_accept(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @workspace_view(Action.PRODUCT_VIEW)
-def product_list(request: HttpRequest) -> HttpResponse:
+def product_list(request: WorkspaceHttpRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     products = selectors.product_list(workspace=request.workspace, archived=archived)
     return render(
@@ -207,7 +213,7 @@ def product_list(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Action.PRODUCT_CREATE)
-def product_create(request: HttpRequest) -> HttpResponse:
+def product_create(request: WorkspaceHttpRequest) -> HttpResponse:
     form = ProductForm(
         request.POST or None, workspace=request.workspace, initial={"owner": request.user}
     )
@@ -225,14 +231,14 @@ def product_create(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_view(Action.PRODUCT_VIEW)
-def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def product_detail(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get(workspace=request.workspace, slug=slug)
     activity = selectors.activity_feed(workspace=request.workspace, product=product)[:30]
     return render(request, "pmhub/product_detail.html", {"product": product, "activity": activity})
 
 
 @workspace_view(Action.PRODUCT_CHANGE)
-def product_edit(request: HttpRequest, slug: str) -> HttpResponse:
+def product_edit(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get(workspace=request.workspace, slug=slug)
     form = ProductForm(request.POST or None, instance=product, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
@@ -248,7 +254,7 @@ def product_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @workspace_view(Action.PRODUCT_ARCHIVE)
-def product_archive(request: HttpRequest, slug: str) -> HttpResponse:
+def product_archive(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get(workspace=request.workspace, slug=slug)
     archived = request.POST.get("archived", "1") == "1"
     services.product_set_archived(product=product, actor=request.user, archived=archived)
@@ -260,7 +266,7 @@ def product_archive(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @workspace_view(Action.TOKEN_MANAGE)
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: WorkspaceHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_token = None
     if request.method == "POST" and form.is_valid():
@@ -280,7 +286,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @workspace_view(Action.TOKEN_MANAGE)
-def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke_view(request: WorkspaceHttpRequest, pk: int) -> HttpResponse:
     token = get_scoped_or_404(
         selectors.token_list(workspace=request.workspace, user=request.user),
         request.workspace,
@@ -292,6 +298,6 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @workspace_view(Action.ACTIVITY_VIEW)
-def activity(request: HttpRequest) -> HttpResponse:
+def activity(request: WorkspaceHttpRequest) -> HttpResponse:
     events = selectors.activity_feed(workspace=request.workspace)[:100]
     return render(request, "pmhub/activity.html", {"activity": events})

@@ -124,6 +124,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # --- Redis: Celery's broker and the cache -------------------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object]
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CACHES = {
