@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -30,6 +31,8 @@ from pmhub.tenancy import (
     workspace_view,
 )
 from pmhub.tokens import token_create, token_revoke
+
+PAGE_SIZE = 48  # cards per page: divisible by the 1-, 2- and 3-column grid
 
 # --- Accounts and workspaces ---------------------------------------------------------------------
 
@@ -92,6 +95,9 @@ def workspace_switch(request: HttpRequest) -> HttpResponse:
 def workspace_settings(request: WorkspaceHttpRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None, instance=request.workspace)
     if request.method == "POST" and form.is_valid():
+        # Validating the ModelForm copied the input onto the instance; the service must diff
+        # against what is stored, or it sees no change and saves nothing.
+        request.workspace.refresh_from_db()
         try:
             services.workspace_update(
                 workspace=request.workspace, actor=request.user, name=form.cleaned_data["name"]
@@ -207,9 +213,9 @@ def invitation_accept(request: HttpRequest, key: str) -> HttpResponse:
 def product_list(request: WorkspaceHttpRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     products = selectors.product_list(workspace=request.workspace, archived=archived)
-    return render(
-        request, "pmhub/product_list.html", {"products": products, "showing_archived": archived}
-    )
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"page": page, "products": page.object_list, "showing_archived": archived}
+    return render(request, "pmhub/product_list.html", context)
 
 
 @workspace_view(Action.PRODUCT_CREATE)
@@ -242,6 +248,7 @@ def product_edit(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
     product = selectors.product_get(workspace=request.workspace, slug=slug)
     form = ProductForm(request.POST or None, instance=product, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
+        product.refresh_from_db()  # as in workspace_settings: undo the form's copy of the input
         try:
             services.product_update(product=product, actor=request.user, **form.cleaned_data)
         except ApplicationError as error:

@@ -52,3 +52,12 @@ def active_nav(context: template.Context, prefix: str) -> str:
         return ""
     name = request.resolver_match.url_name or ""
     return "active" if name.startswith(prefix) or request.path.startswith(prefix) else ""
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: object) -> str:
+    """The current query string with ``changes`` applied (keeps filters while paging)."""
+    params = context["request"].GET.copy()
+    for key, value in changes.items():
+        params[key] = value
+    return params.urlencode()

@@ -1,0 +1,1 @@
+"""pmhub's benchmarks: each prints its figures (medians); `make bench` runs them all."""
