@@ -8,11 +8,11 @@ Run with ``make bench``.
 
 from __future__ import annotations
 
-from bench.harness import bench_database, median_ms
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from bench.harness import bench_database, median_ms
 from pmhub import services
 from pmhub.models import Product
 from tests.factories import api_client, make_user

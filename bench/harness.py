@@ -11,7 +11,7 @@ from contextlib import contextmanager
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pmhub.settings.test")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pmhub_bench")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
