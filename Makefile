@@ -10,11 +10,14 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/14
 .PHONY: run test lint install static demo services-check screenshots bench format clean
 
 ## make run: install, migrate, seed the demo, then web + worker + beat on http://127.0.0.1:8000
+##   (PMHUB_PORT and PMHUB_HOST change the address, PMHUB_VAR_DIR where SQLite and the broker live)
 run: install static
 	@mkdir -p $(VAR)/broker/processed
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(BIN)/honcho -f Procfile.dev start
+	DEBUG=$${DEBUG:-1} \
+	PMHUB_BASE_URL=$${PMHUB_BASE_URL:-http://$${PMHUB_HOST:-127.0.0.1}:$${PMHUB_PORT:-8000}} \
+		$(BIN)/honcho -f Procfile.dev start
 
 ## make test: lint, then the whole suite against PostgreSQL and Redis
 test: install static lint

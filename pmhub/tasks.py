@@ -24,7 +24,9 @@ def invitation_send(self, invitation_id: int) -> bool:
     """
     with transaction.atomic():
         invitation = (
-            Invitation.objects.select_for_update(skip_locked=True)
+            # Lock only the invitation: invited_by is a nullable (outer) join, which
+            # PostgreSQL refuses to lock.
+            Invitation.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("workspace", "invited_by")
             .filter(pk=invitation_id, sent_at__isnull=True)
             .first()
