@@ -50,3 +50,32 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
+
+
+# How the activity feed phrases an action; any other "<noun>.<verb>" reads as "<verb> <noun>".
+PHRASES = {
+    "workspace.created": "created the workspace",
+    "workspace.updated": "renamed the workspace",
+    "product.created": "created",
+    "product.updated": "edited",
+    "product.archived": "archived",
+    "product.restored": "restored",
+    "product.deleted": "deleted",
+    "member.invited": "invited",
+    "member.invitation_revoked": "revoked the invitation of",
+    "member.joined": "joined as",
+    "member.role_changed": "changed the role of",
+    "member.removed": "removed",
+    "token.created": "created the API token",
+    "token.revoked": "revoked the API token",
+    "auth.login": "logged in",
+    "auth.login_failed": "failed to log in as",
+}
+
+
+def action_phrase(action: str) -> str:
+    """Words for an audit action in the activity feed."""
+    if action in PHRASES:
+        return PHRASES[action]
+    noun, _, verb = action.partition(".")
+    return f"{verb.replace('_', ' ')} {noun}".strip()

@@ -60,7 +60,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.workspace} ({self.role})"
+        return str(self.user)
 
 
 class LifecycleStage(models.TextChoices):
@@ -140,7 +140,7 @@ class Invitation(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"Invitation of {self.email} to {self.workspace}"
+        return self.email
 
     @property
     def is_open(self) -> bool:

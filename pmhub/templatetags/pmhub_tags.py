@@ -7,6 +7,7 @@ from django.forms import BoundField
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from pmhub.audit import action_phrase
 from pmhub.rendering import render_markdown
 
 register = template.Library()
@@ -61,3 +62,8 @@ def query_with(context: template.Context, **changes: object) -> str:
     for key, value in changes.items():
         params[key] = value
     return params.urlencode()
+
+
+@register.filter
+def activity_phrase(action: str) -> str:
+    return action_phrase(action)

@@ -119,7 +119,7 @@ def test_product_form_creates_and_the_page_shows_its_activity(client, tenant_a):
     assert response["Location"] == f"/products/{product.slug}/"
     page = client.get(response["Location"]).content.decode()
     assert "<strong>Clear</strong>" in page
-    assert "product.created" in page
+    assert 'title="product.created"' in page
 
 
 def test_edit_form_rerenders_with_the_error_and_writes_nothing(client, tenant_a):
