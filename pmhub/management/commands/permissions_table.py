@@ -1,4 +1,4 @@
-"""``manage.py permissions_table``: print the capability table as Markdown for docs/permissions.md."""
+"""``manage.py permissions_table``: the capability table as Markdown (docs/permissions.md)."""
 
 from django.core.management.base import BaseCommand
 
