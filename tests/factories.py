@@ -52,3 +52,96 @@ def api_client(user, workspace: Workspace, *, read_only: bool = False) -> APICli
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     return client
+
+
+def make_invitation(workspace: Workspace, actor, email: str, role: str = "viewer"):
+    """An open invitation, made through the service (its email task only runs on commit)."""
+    return services.invitation_create(workspace=workspace, actor=actor, email=email, role=role)
+
+
+def workspace_snapshot(workspace: Workspace) -> dict:
+    """Everything a request could change in ``workspace``, to prove a refused one changed nothing.
+
+    Token ``last_used_at`` is left out: authenticating a request legitimately touches it.
+    """
+    from pmhub.models import ApiToken, AuditEvent, Invitation
+
+    workspace.refresh_from_db()
+    return {
+        "workspace": (workspace.name, workspace.slug),
+        "products": list(Product.objects.filter(workspace=workspace).order_by("pk").values()),
+        "members": list(
+            Membership.objects.filter(workspace=workspace)
+            .order_by("pk")
+            .values("pk", "user", "role")
+        ),
+        "invitations": list(Invitation.objects.filter(workspace=workspace).order_by("pk").values()),
+        "tokens": list(
+            ApiToken.objects.filter(workspace=workspace)
+            .order_by("pk")
+            .values("pk", "user", "name", "read_only", "expires_at", "revoked_at")
+        ),
+        "audit_events": AuditEvent.objects.filter(workspace=workspace).count(),
+    }
+
+
+# --- The URL conf, walked (tenancy and role tests check they cover every route) ----------------
+
+# Later apps' routes are proven by their own tests (tests/<app>/); admin is Django's.
+OTHER_APPS = frozenset({"metrics", "roadmaps", "backlog", "stakeholders"})
+SKIPPED_NAMESPACES = frozenset({"admin"})
+
+
+@dataclass(frozen=True)
+class Route:
+    """A named route of pmhub's URL conf; ``methods`` are what a DRF view dispatches."""
+
+    name: str
+    callback: object
+    methods: frozenset[str]
+
+    @property
+    def is_api(self) -> bool:
+        return self.name.startswith("api:")
+
+
+def _view_of(callback) -> object:
+    return getattr(callback, "cls", None) or getattr(callback, "view_class", None) or callback
+
+
+def _drf_methods(callback) -> frozenset[str]:
+    actions = getattr(callback, "actions", None)
+    if actions:
+        return frozenset(actions)
+    cls = getattr(callback, "cls", None)
+    if cls is None:
+        return frozenset()
+    skip = {"head", "options"}
+    return frozenset(m for m in cls.http_method_names if m not in skip and hasattr(cls, m))
+
+
+def pmhub_routes() -> dict[str, Route]:
+    """Every named route of the URL conf except admin's and later apps' (unnamed: ``<unnamed>``)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    routes: dict[str, Route] = {}
+
+    def walk(resolver: URLResolver, namespace: str) -> None:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace in SKIPPED_NAMESPACES:
+                    continue
+                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+                walk(entry, inner)
+            elif isinstance(entry, URLPattern):
+                module = getattr(_view_of(entry.callback), "__module__", "") or ""
+                if module.split(".")[0] in OTHER_APPS:
+                    continue
+                name = f"{namespace}{entry.name}" if entry.name else f"<unnamed {entry.pattern}>"
+                methods = _drf_methods(entry.callback)
+                if name in routes:  # format-suffix twins of a DRF route
+                    methods |= routes[name].methods
+                routes[name] = Route(name=name, callback=entry.callback, methods=methods)
+
+    walk(get_resolver(), "")
+    return routes

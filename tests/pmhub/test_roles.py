@@ -1,0 +1,643 @@
+"""The role matrix: every action of the capability table, tried by every role, in the API and pages.
+
+``API_CASES`` and ``PAGE_CASES`` hold a valid request for every API route and method and every
+guarded page; tests check they match the URL conf and the capability each view declares, so a new
+action, endpoint or page fails until its case is written. A role the table allows gets a 2xx (or
+the page's redirect) and the change happens; any other role gets a 403 and nothing changes.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from pmhub import services
+from pmhub.capabilities import CAPABILITIES, Action, Role, role_can
+from pmhub.models import ApiToken, AuditEvent, Invitation, Membership, Product, Workspace
+from pmhub.tokens import token_create
+from tests.factories import (
+    api_client,
+    make_invitation,
+    make_member,
+    make_tenant,
+    pmhub_routes,
+    workspace_snapshot,
+)
+
+ROUTES = pmhub_routes()
+
+# --- A workspace with one member of every role --------------------------------------------------
+
+
+@dataclass
+class Team:
+    """Workspace "Acme": an actor of ``role``, a contributor to manage, products, an invitation."""
+
+    workspace: Workspace
+    role: Role
+    actor: Any
+    owner: Any
+    target: Membership  # a contributor, someone any manager may change or remove
+    product: Product
+    archived_product: Product
+    invitation: Invitation
+    spare_token: ApiToken  # the actor's own, to read and revoke
+    members: dict[Role, Any] = field(default_factory=dict)
+
+    def api(self, *, read_only: bool = False) -> APIClient:
+        return api_client(self.actor, self.workspace, read_only=read_only)
+
+    def page(self) -> Client:
+        client = Client()
+        client.force_login(self.actor)
+        return client
+
+
+def build_team(role: Role) -> Team:
+    tenant = make_tenant("Acme")
+    ws, owner = tenant.workspace, tenant.owner
+    members = {Role.OWNER: owner}
+    for other in Role:
+        if other != Role.OWNER:
+            members[other] = make_member(ws, other, username=f"acme-{other.value}")
+    target = make_member(ws, Role.CONTRIBUTOR, username="acme-target")
+    archived = services.product_create(workspace=ws, actor=owner, name="Old product")
+    services.product_set_archived(product=archived, actor=owner, archived=True)
+    actor = members[role]
+    return Team(
+        workspace=ws,
+        role=role,
+        actor=actor,
+        owner=owner,
+        target=Membership.objects.get(user=target),
+        product=tenant.product,
+        archived_product=archived,
+        invitation=make_invitation(ws, owner, "invitee@acme.example"),
+        spare_token=token_create(user=actor, workspace=ws, name="spare")[0],
+        members=members,
+    )
+
+
+# --- Requests, one per route and method ----------------------------------------------------------
+
+Build = Callable[[Team], dict[str, Any]]
+NOTHING: Build = lambda t: {}  # noqa: E731
+
+
+@dataclass(frozen=True)
+class Request:
+    """A valid request for ``action``; ``done`` says what an allowed write must have changed."""
+
+    name: str
+    method: str
+    action: Action
+    kwargs: Build = NOTHING
+    body: Build = NOTHING
+    done: Callable[[Team], bool] | None = None
+
+    def send(self, client: Client, team: Team):
+        url = reverse(self.name, kwargs=self.kwargs(team))
+        if self.method == "get":
+            return client.get(url)
+        if isinstance(client, APIClient):
+            return getattr(client, self.method)(url, self.body(team), format="json")
+        return getattr(client, self.method)(url, self.body(team))
+
+    def __str__(self) -> str:
+        return f"{self.method.upper()} {self.name}"
+
+
+def _target(t: Team) -> dict[str, Any]:
+    return {"pk": t.target.pk}
+
+
+def _product(t: Team) -> dict[str, Any]:
+    return {"pk": t.product.pk}
+
+
+def _slug(t: Team) -> dict[str, Any]:
+    return {"slug": t.product.slug}
+
+
+def _renamed(t: Team) -> bool:
+    return Workspace.objects.get(pk=t.workspace.pk).name == "Renamed"
+
+
+def _target_is_viewer(t: Team) -> bool:
+    return Membership.objects.get(pk=t.target.pk).role == Role.VIEWER
+
+
+def _target_gone(t: Team) -> bool:
+    return not Membership.objects.filter(pk=t.target.pk).exists()
+
+
+def _invited(t: Team) -> bool:
+    return Invitation.objects.filter(workspace=t.workspace, email="new@acme.example").exists()
+
+
+def _invitation_revoked(t: Team) -> bool:
+    return Invitation.objects.get(pk=t.invitation.pk).revoked_at is not None
+
+
+def _product_exists(name: str) -> Callable[[Team], bool]:
+    return lambda t: Product.objects.filter(workspace=t.workspace, name=name).exists()
+
+
+def _product_archived(t: Team) -> bool:
+    return Product.objects.get(pk=t.product.pk).is_archived
+
+
+def _token_made(t: Team) -> bool:
+    return ApiToken.objects.filter(user=t.actor, workspace=t.workspace, name="new").exists()
+
+
+def _spare_revoked(t: Team) -> bool:
+    return ApiToken.objects.get(pk=t.spare_token.pk).revoked_at is not None
+
+
+API_CASES = [
+    Request("api:api-root", "get", Action.WORKSPACE_VIEW),
+    Request("api:workspace", "get", Action.WORKSPACE_VIEW),
+    Request(
+        "api:workspace",
+        "patch",
+        Action.WORKSPACE_CHANGE,
+        body=lambda t: {"name": "Renamed"},
+        done=_renamed,
+    ),
+    Request("api:member-list", "get", Action.MEMBER_VIEW),
+    Request("api:member-detail", "get", Action.MEMBER_VIEW, kwargs=_target),
+    Request(
+        "api:member-detail",
+        "patch",
+        Action.MEMBER_CHANGE_ROLE,
+        kwargs=_target,
+        body=lambda t: {"role": "viewer"},
+        done=_target_is_viewer,
+    ),
+    Request("api:member-detail", "delete", Action.MEMBER_REMOVE, kwargs=_target, done=_target_gone),
+    Request("api:invitation-list", "get", Action.MEMBER_INVITE),
+    Request(
+        "api:invitation-list",
+        "post",
+        Action.MEMBER_INVITE,
+        body=lambda t: {"email": "new@acme.example", "role": "viewer"},
+        done=_invited,
+    ),
+    Request(
+        "api:invitation-detail",
+        "get",
+        Action.MEMBER_INVITE,
+        kwargs=lambda t: {"pk": t.invitation.pk},
+    ),
+    Request(
+        "api:invitation-detail",
+        "delete",
+        Action.MEMBER_INVITE,
+        kwargs=lambda t: {"pk": t.invitation.pk},
+        done=_invitation_revoked,
+    ),
+    Request("api:product-list", "get", Action.PRODUCT_VIEW),
+    Request(
+        "api:product-list",
+        "post",
+        Action.PRODUCT_CREATE,
+        body=lambda t: {"name": "New product"},
+        done=_product_exists("New product"),
+    ),
+    Request("api:product-detail", "get", Action.PRODUCT_VIEW, kwargs=_product),
+    Request(
+        "api:product-detail",
+        "patch",
+        Action.PRODUCT_CHANGE,
+        kwargs=_product,
+        body=lambda t: {"name": "Renamed product"},
+        done=_product_exists("Renamed product"),
+    ),
+    Request(
+        "api:product-detail",
+        "delete",
+        Action.PRODUCT_DELETE,
+        kwargs=_product,
+        done=lambda t: not Product.objects.filter(pk=t.product.pk).exists(),
+    ),
+    Request(
+        "api:product-archive",
+        "post",
+        Action.PRODUCT_ARCHIVE,
+        kwargs=_product,
+        done=_product_archived,
+    ),
+    Request(
+        "api:product-restore",
+        "post",
+        Action.PRODUCT_ARCHIVE,
+        kwargs=lambda t: {"pk": t.archived_product.pk},
+        done=lambda t: not Product.objects.get(pk=t.archived_product.pk).is_archived,
+    ),
+    Request("api:token-list", "get", Action.TOKEN_MANAGE),
+    Request(
+        "api:token-list",
+        "post",
+        Action.TOKEN_MANAGE,
+        body=lambda t: {"name": "new"},
+        done=_token_made,
+    ),
+    Request(
+        "api:token-detail", "get", Action.TOKEN_MANAGE, kwargs=lambda t: {"pk": t.spare_token.pk}
+    ),
+    Request(
+        "api:token-detail",
+        "delete",
+        Action.TOKEN_MANAGE,
+        kwargs=lambda t: {"pk": t.spare_token.pk},
+        done=_spare_revoked,
+    ),
+    Request("api:activity-list", "get", Action.ACTIVITY_VIEW),
+    Request(
+        "api:activity-detail",
+        "get",
+        Action.ACTIVITY_VIEW,
+        kwargs=lambda t: {"pk": AuditEvent.objects.filter(workspace=t.workspace).first().pk},
+    ),
+]
+
+PAGE_CASES = [
+    Request("workspace-settings", "get", Action.WORKSPACE_CHANGE),
+    Request(
+        "workspace-settings",
+        "post",
+        Action.WORKSPACE_CHANGE,
+        body=lambda t: {"name": "Renamed"},
+        done=_renamed,
+    ),
+    Request("member-list", "get", Action.MEMBER_VIEW),
+    Request(
+        "member-invite",
+        "post",
+        Action.MEMBER_INVITE,
+        body=lambda t: {"email": "new@acme.example", "role": "viewer"},
+        done=_invited,
+    ),
+    Request(
+        "member-role",
+        "post",
+        Action.MEMBER_CHANGE_ROLE,
+        kwargs=_target,
+        body=lambda t: {f"m{t.target.pk}-role": "viewer"},
+        done=_target_is_viewer,
+    ),
+    Request("member-remove", "post", Action.MEMBER_REMOVE, kwargs=_target, done=_target_gone),
+    Request(
+        "invitation-revoke",
+        "post",
+        Action.MEMBER_INVITE,
+        kwargs=lambda t: {"pk": t.invitation.pk},
+        done=_invitation_revoked,
+    ),
+    Request("activity", "get", Action.ACTIVITY_VIEW),
+    Request("token-list", "get", Action.TOKEN_MANAGE),
+    Request(
+        "token-list", "post", Action.TOKEN_MANAGE, body=lambda t: {"name": "new"}, done=_token_made
+    ),
+    Request(
+        "token-revoke",
+        "post",
+        Action.TOKEN_MANAGE,
+        kwargs=lambda t: {"pk": t.spare_token.pk},
+        done=_spare_revoked,
+    ),
+    Request("product-list", "get", Action.PRODUCT_VIEW),
+    Request("product-create", "get", Action.PRODUCT_CREATE),
+    Request(
+        "product-create",
+        "post",
+        Action.PRODUCT_CREATE,
+        body=lambda t: {"name": "New product", "stage": "ideation"},
+        done=_product_exists("New product"),
+    ),
+    Request("product-detail", "get", Action.PRODUCT_VIEW, kwargs=_slug),
+    Request("product-edit", "get", Action.PRODUCT_CHANGE, kwargs=_slug),
+    Request(
+        "product-edit",
+        "post",
+        Action.PRODUCT_CHANGE,
+        kwargs=_slug,
+        body=lambda t: {"name": "Renamed product", "stage": "growth"},
+        done=_product_exists("Renamed product"),
+    ),
+    Request(
+        "product-archive",
+        "post",
+        Action.PRODUCT_ARCHIVE,
+        kwargs=_slug,
+        body=lambda t: {"archived": "1"},
+        done=_product_archived,
+    ),
+]
+
+
+# --- The cases cover the capability table and the URL conf ---------------------------------------
+
+
+def _api_declared_action(name: str, method: str) -> Action | None:
+    """The action an API route's view needs for ``method``, read as HasCapability reads it."""
+    callback = ROUTES[name].callback
+    table = getattr(callback.cls, "capabilities", {})
+    key = (getattr(callback, "actions", None) or {}).get(method)
+    return (table.get(key) if key else None) or table.get(method.upper())
+
+
+def _page_declared_action(name: str) -> Action | None:
+    """The action a page's ``workspace_view`` guard names (found through the decorators)."""
+    view = ROUTES[name].callback
+    while view is not None:
+        if isinstance(inspect.getclosurevars(view).nonlocals.get("action"), Action):
+            return inspect.getclosurevars(view).nonlocals["action"]
+        view = getattr(view, "__wrapped__", None)
+    return None
+
+
+def test_every_action_is_in_the_capability_table():
+    assert set(Action) == set(CAPABILITIES)
+
+
+def test_every_action_has_a_request_in_the_matrix():
+    tried = {case.action for case in API_CASES} | {case.action for case in PAGE_CASES}
+    assert set(CAPABILITIES) <= tried, f"Actions without a case: {set(CAPABILITIES) - tried}"
+
+
+def test_every_api_route_and_method_has_a_case_with_its_declared_action():
+    in_urlconf = {
+        (name, method) for name, route in ROUTES.items() if route.is_api for method in route.methods
+    }
+    cases = {(case.name, case.method): case for case in API_CASES}
+    assert set(cases) == in_urlconf, (
+        f"missing: {sorted(in_urlconf - set(cases))}, stale: {sorted(set(cases) - in_urlconf)}"
+    )
+    for (name, method), case in cases.items():
+        declared = _api_declared_action(name, method)
+        assert declared is not None, f"{case}: the view declares no capability (refused to all)"
+        assert declared == case.action, (
+            f"{case}: the view needs {declared}, the case says {case.action}"
+        )
+
+
+def test_every_guarded_page_has_a_case_with_its_declared_action():
+    guarded = {name for name in ROUTES if _page_declared_action(name) is not None}
+    assert guarded == {case.name for case in PAGE_CASES}
+    for case in PAGE_CASES:
+        assert _page_declared_action(case.name) == case.action, str(case)
+
+
+# --- The matrix -----------------------------------------------------------------------------------
+
+
+def _matrix(cases: list[Request]) -> list[Any]:
+    return [
+        pytest.param(case, role, id=f"{case}-{case.action.value}-{role.value}")
+        for case in cases
+        for role in Role
+    ]
+
+
+def _check(team: Team, case: Request, client: Client, *, allowed_statuses: set[int]) -> None:
+    before = workspace_snapshot(team.workspace)
+    response = case.send(client, team)
+    if role_can(team.role, case.action):
+        assert response.status_code in allowed_statuses, (
+            f"{team.role} may {case.action.value}: {case} answered {response.status_code} "
+            f"{response.content[:300]!r}"
+        )
+        if case.done is not None:
+            assert case.done(team), f"{case} by {team.role} answered 2xx but did not do it"
+        else:
+            assert workspace_snapshot(team.workspace) == before, f"{case} is a read, yet it wrote"
+    else:
+        assert response.status_code == 403, f"{team.role} may not {case.action.value}: {case}"
+        assert workspace_snapshot(team.workspace) == before, f"refused {case} still wrote"
+
+
+@pytest.mark.parametrize(("case", "role"), _matrix(API_CASES))
+def test_api_request_is_allowed_exactly_for_the_roles_of_its_capability(db, case, role):
+    team = build_team(role)
+    _check(team, case, team.api(), allowed_statuses={200, 201, 204})
+
+
+@pytest.mark.parametrize(("case", "role"), _matrix(PAGE_CASES))
+def test_page_request_is_allowed_exactly_for_the_roles_of_its_capability(db, case, role):
+    team = build_team(role)
+    ok = {200} if case.method == "get" or case.name == "token-list" else {302}
+    _check(team, case, team.page(), allowed_statuses=ok)
+
+
+@pytest.mark.parametrize("case", [c for c in API_CASES if c.method != "get"], ids=str)
+def test_read_only_token_is_refused_every_write(db, case):
+    team = build_team(Role.OWNER)
+    client = team.api(read_only=True)
+    before = workspace_snapshot(team.workspace)
+    response = case.send(client, team)
+    assert response.status_code == 403
+    assert response.json()["message"] == "This token is read-only."
+    assert workspace_snapshot(team.workspace) == before
+
+
+def test_read_only_token_still_reads(db):
+    team = build_team(Role.OWNER)
+    client = team.api(read_only=True)
+    for case in API_CASES:
+        if case.method == "get":
+            assert case.send(client, team).status_code == 200, str(case)
+
+
+# --- What the pages offer ------------------------------------------------------------------------
+
+
+def _text(client: Client, name: str, **kwargs: Any) -> str:
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(("role", "offered"), [(Role.VIEWER, False), (Role.EDITOR, True)])
+def test_product_pages_offer_edit_archive_and_create_only_to_those_who_may(db, role, offered):
+    team = build_team(role)
+    client = team.page()
+    detail = _text(client, "product-detail", slug=team.product.slug)
+    listing = _text(client, "product-list")
+    controls = {
+        "edit link": reverse("product-edit", args=[team.product.slug]) in detail,
+        "archive button": reverse("product-archive", args=[team.product.slug]) in detail,
+        "new product link": reverse("product-create") in listing,
+        "new product label": "New product" in listing,
+    }
+    assert controls == dict.fromkeys(controls, offered)
+
+
+@pytest.mark.parametrize(
+    ("role", "offered"),
+    [(Role.VIEWER, False), (Role.CONTRIBUTOR, False), (Role.EDITOR, False), (Role.ADMIN, True)],
+)
+def test_members_page_offers_role_changes_removal_and_invites_only_to_managers(db, role, offered):
+    team = build_team(role)
+    page = _text(team.page(), "member-list")
+    controls = {
+        "role select": "<select" in page,
+        "role form": reverse("member-role", args=[team.target.pk]) in page,
+        "remove button": reverse("member-remove", args=[team.target.pk]) in page,
+        "invite form": reverse("member-invite") in page,
+        "revoke invitation": reverse("invitation-revoke", args=[team.invitation.pk]) in page,
+    }
+    assert controls == dict.fromkeys(controls, offered)
+
+
+def test_viewer_gets_403_from_every_page_that_writes(db):
+    team = build_team(Role.VIEWER)
+    client = team.page()
+    before = workspace_snapshot(team.workspace)
+    for case in PAGE_CASES:
+        if case.method == "post":
+            assert case.send(client, team).status_code == 403, str(case)
+    assert workspace_snapshot(team.workspace) == before
+
+
+def test_contributor_cannot_invite_change_roles_or_remove_members(db):
+    team = build_team(Role.CONTRIBUTOR)
+    managing = {Action.MEMBER_INVITE, Action.MEMBER_CHANGE_ROLE, Action.MEMBER_REMOVE}
+    api, page = team.api(), team.page()
+    before = workspace_snapshot(team.workspace)
+    for case in API_CASES:
+        if case.action in managing:
+            assert case.send(api, team).status_code == 403, str(case)
+    for case in PAGE_CASES:
+        if case.action in managing:
+            assert case.send(page, team).status_code == 403, str(case)
+    assert workspace_snapshot(team.workspace) == before
+
+
+# --- Rules that hold whatever the role -----------------------------------------------------------
+
+
+class _AnyMessage:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and bool(other)
+
+
+ANY_MESSAGE = _AnyMessage()
+
+
+def _member_url(membership: Membership) -> str:
+    return reverse("api:member-detail", args=[membership.pk])
+
+
+def _membership(team: Team, role: Role) -> Membership:
+    return Membership.objects.get(workspace=team.workspace, user=team.members[role])
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_nobody_can_change_their_own_role(db, role):
+    team = build_team(role)
+    mine = _membership(team, role)
+    api = team.api()
+    before = workspace_snapshot(team.workspace)
+    for wanted in Role:
+        if wanted != role:
+            response = api.patch(_member_url(mine), {"role": wanted}, format="json")
+            assert response.status_code == 403, wanted
+    page = team.page().post(reverse("member-role", args=[mine.pk]), {f"m{mine.pk}-role": "viewer"})
+    assert page.status_code in (302, 403)
+    assert workspace_snapshot(team.workspace) == before
+
+
+def test_admin_cannot_grant_owner_nor_demote_or_remove_an_owner(db):
+    team = build_team(Role.ADMIN)
+    api = team.api()
+    owner = _membership(team, Role.OWNER)
+    before = workspace_snapshot(team.workspace)
+    promote = api.patch(_member_url(team.target), {"role": "owner"}, format="json")
+    assert promote.status_code == 403 and promote.json()["fields"] == {"role": [ANY_MESSAGE]}
+    assert api.patch(_member_url(owner), {"role": "admin"}, format="json").status_code == 403
+    assert api.delete(_member_url(owner)).status_code == 403
+    invite = api.post(
+        reverse("api:invitation-list"),
+        {"email": "boss@acme.example", "role": "owner"},
+        format="json",
+    )
+    assert invite.status_code == 403
+    page = team.page()
+    page.post(reverse("member-role", args=[team.target.pk]), {f"m{team.target.pk}-role": "owner"})
+    page.post(reverse("member-remove", args=[owner.pk]))
+    assert workspace_snapshot(team.workspace) == before
+
+
+def test_the_last_owner_can_neither_leave_nor_be_demoted(db):
+    team = build_team(Role.OWNER)
+    api = team.api()
+    mine = _membership(team, Role.OWNER)
+    before = workspace_snapshot(team.workspace)
+    leave = api.delete(_member_url(mine))
+    assert leave.status_code == 400 and "role" in leave.json()["fields"]
+    assert api.patch(_member_url(mine), {"role": "admin"}, format="json").status_code == 403
+    team.page().post(reverse("member-remove", args=[mine.pk]))
+    assert workspace_snapshot(team.workspace) == before
+    assert Membership.objects.filter(workspace=team.workspace, role=Role.OWNER).count() == 1
+
+
+def test_an_owner_may_leave_or_be_demoted_while_another_owner_stays(db):
+    team = build_team(Role.OWNER)
+    second = make_member(team.workspace, Role.OWNER, username="acme-second-owner")
+    second_membership = Membership.objects.get(user=second)
+    api = team.api()
+    demote = api.patch(_member_url(second_membership), {"role": "admin"}, format="json")
+    assert demote.status_code == 200
+    # Now the actor is the last owner: the demoted one cannot demote them back.
+    back = api_client(second, team.workspace).patch(
+        _member_url(_membership(team, Role.OWNER)), {"role": "admin"}, format="json"
+    )
+    assert back.status_code == 403
+    api.patch(_member_url(second_membership), {"role": "owner"}, format="json")
+    assert api.delete(_member_url(_membership(team, Role.OWNER))).status_code == 204
+    assert list(
+        Membership.objects.filter(workspace=team.workspace, role=Role.OWNER).values_list(
+            "user", flat=True
+        )
+    ) == [second.pk]
+
+
+def test_member_body_with_workspace_or_id_is_400_and_changes_nothing(db):
+    team = build_team(Role.ADMIN)
+    other = make_tenant("Elsewhere").workspace
+    api = team.api()
+    before = workspace_snapshot(team.workspace)
+    for extra in ({"workspace": other.pk}, {"id": team.target.pk + 1000}, {"user": team.actor.pk}):
+        response = api.patch(_member_url(team.target), {"role": "viewer", **extra}, format="json")
+        assert response.status_code == 400, extra
+        assert set(response.json()["fields"]) == set(extra)
+    assert workspace_snapshot(team.workspace) == before
+
+
+def test_product_body_with_workspace_or_id_is_400_and_changes_nothing(db):
+    team = build_team(Role.EDITOR)
+    other = make_tenant("Elsewhere").workspace
+    api = team.api()
+    before = workspace_snapshot(team.workspace)
+    before_other = workspace_snapshot(other)
+    created = api.post(
+        reverse("api:product-list"), {"name": "Smuggled", "workspace": other.pk}, format="json"
+    )
+    assert created.status_code == 400 and set(created.json()["fields"]) == {"workspace"}
+    changed = api.patch(
+        reverse("api:product-detail", args=[team.product.pk]),
+        {"name": "Smuggled", "id": 1, "slug": "smuggled"},
+        format="json",
+    )
+    assert changed.status_code == 400 and set(changed.json()["fields"]) == {"id", "slug"}
+    assert workspace_snapshot(team.workspace) == before
+    assert workspace_snapshot(other) == before_other
