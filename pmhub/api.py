@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from pmhub import selectors, services
 from pmhub.capabilities import Action, Role
+from pmhub.filters import IdFilter, StrictBooleanFilter, UtcDateTimeFilter
 from pmhub.models import ApiToken, AuditEvent, Invitation, LifecycleStage, Membership, Product
 from pmhub.rendering import render_markdown
 from pmhub.serializers import StrictSerializer, UserSummarySerializer, WorkspaceMemberField
@@ -73,9 +74,12 @@ class WorkspaceView(WorkspaceContextMixin, APIView):
         request=WorkspaceInput, responses=WorkspaceSerializer, operation_id="workspace_update"
     )
     def patch(self, request: Request) -> Response:
-        data = WorkspaceInput(data=request.data)
+        data = WorkspaceInput(data=request.data, partial=True)  # PATCH: what is omitted stays
         data.is_valid(raise_exception=True)
-        services.workspace_update(workspace=self.workspace, actor=self.actor, **data.validated_data)
+        if data.validated_data:
+            services.workspace_update(
+                workspace=self.workspace, actor=self.actor, **data.validated_data
+            )
         return Response(self._body())
 
 
@@ -127,9 +131,7 @@ class ProductInput(StrictSerializer):
 
 
 class ProductFilter(django_filters.FilterSet):
-    archived = django_filters.BooleanFilter(
-        field_name="archived_at", lookup_expr="isnull", exclude=True
-    )
+    archived = StrictBooleanFilter(field_name="archived_at", lookup_expr="isnull", exclude=True)
     stage = django_filters.ChoiceFilter(choices=LifecycleStage.choices)
 
     class Meta:
@@ -358,6 +360,14 @@ class TokenInput(StrictSerializer):
     expires_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
+class TokenFilter(django_filters.FilterSet):
+    read_only = StrictBooleanFilter()
+
+    class Meta:
+        model = ApiToken
+        fields = ["read_only"]
+
+
 @extend_schema_view(
     create=extend_schema(request=TokenInput, responses={201: NewTokenSerializer}),
     destroy=extend_schema(responses={204: None}, description="Revoke the token."),
@@ -372,7 +382,7 @@ class TokenViewSet(
 
     queryset = ApiToken.objects.all()
     serializer_class = TokenSerializer
-    filterset_fields = ["read_only"]
+    filterset_class = TokenFilter
     ordering_fields = ["created_at", "name", "last_used_at"]
     ordering = ["-created_at"]
     capabilities = _caps(
@@ -417,9 +427,9 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class ActivityFilter(django_filters.FilterSet):
-    product = django_filters.NumberFilter(field_name="product_id", min_value=1, max_value=2**62)
+    product = IdFilter(field_name="product_id")
     action = django_filters.CharFilter(max_length=64)
-    since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    since = UtcDateTimeFilter(field_name="created_at", lookup_expr="gte")
 
     class Meta:
         model = AuditEvent

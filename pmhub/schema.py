@@ -25,6 +25,23 @@ _ERRORS = {
 
 
 class PmhubAutoSchema(AutoSchema):
+    def _map_serializer(self, serializer, direction, bypass_extensions=False):
+        schema = super()._map_serializer(serializer, direction, bypass_extensions)
+        # StrictSerializer answers 400 to keys it does not know: say so in the request schema.
+        from pmhub.serializers import StrictSerializer  # imports the models; keep this module light
+
+        if direction == "request" and isinstance(serializer, StrictSerializer):
+            schema["additionalProperties"] = False
+        return schema
+
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            # ``?since=`` is the same as leaving it out (filters and paging ignore empty values).
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         for code, description in _ERRORS.items():

@@ -18,16 +18,22 @@ class StrictSerializer(serializers.Serializer):
     """An input serializer that refuses keys it does not write (unknown or read-only).
 
     Mass assignment stays impossible: ``workspace``, ``id``, ``created_by``… in a body are a 400.
+    Text fields take JSON strings only (DRF would turn ``0`` or ``1.5`` into ``"0"``/``"1.5"``).
     """
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
-            unknown = sorted(str(key) for key in data if key not in writable)
-            if unknown:
-                raise serializers.ValidationError(
-                    {key: ["Unknown or read-only field."] for key in unknown}
-                )
+            errors = {
+                str(key): ["Unknown or read-only field."] for key in data if key not in writable
+            }
+            for name in writable & set(data):
+                value = data[name]
+                field = self.fields[name]
+                if isinstance(field, serializers.CharField) and not isinstance(value, str | None):
+                    errors[name] = ["Not a valid string."]
+            if errors:
+                raise serializers.ValidationError(dict(sorted(errors.items())))
         return super().to_internal_value(data)
 
 

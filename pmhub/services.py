@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from pmhub.audit import audit_record, diff_fields
 from pmhub.capabilities import ROLE_RANK, Role
 from pmhub.errors import ApplicationError
-from pmhub.models import Invitation, LifecycleStage, Membership, Product, Workspace
+from pmhub.models import ApiToken, Invitation, LifecycleStage, Membership, Product, Workspace
 
 User = get_user_model()
 
@@ -159,10 +159,11 @@ def membership_change_role(*, membership: Membership, actor: UserType, role: str
 
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor: UserType) -> None:
-    """Remove a member (their tokens for this workspace stop working); records ``member.removed``.
+    """Remove a member and revoke their tokens for this workspace; records ``member.removed``.
 
     Members may leave on their own; removing someone else needs a role at least as high as theirs.
-    The last owner stays.
+    The last owner stays. The tokens are revoked, not merely unusable while the membership is
+    gone, so that inviting the person back does not bring old credentials back to life.
     """
     list(Membership.objects.select_for_update().filter(workspace=membership.workspace_id))
     workspace = membership.workspace
@@ -171,6 +172,9 @@ def membership_remove(*, membership: Membership, actor: UserType) -> None:
     if membership.role == Role.OWNER and _owner_count(workspace) == 1:
         raise ApplicationError("A workspace keeps at least one owner.", field="role")
     audit_record(workspace=workspace, actor=actor, action="member.removed", target=membership)
+    ApiToken.objects.filter(
+        user_id=membership.user_id, workspace=workspace, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
     membership.delete()
 
 

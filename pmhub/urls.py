@@ -72,3 +72,6 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
 ]
+
+# Unmatched /api/ URLs answer in the API's JSON error format; pages keep the HTML 404.
+handler404 = "pmhub.api_errors.page_not_found"

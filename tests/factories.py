@@ -18,8 +18,9 @@ User = get_user_model()
 
 def make_user(username: str | None = None, password: str = "pw-Secret-123"):
     username = username or f"user{next(_counter)}"
-    return User.objects.create_user(username=username, email=f"{username}@example.com",
-                                    password=password)
+    return User.objects.create_user(
+        username=username, email=f"{username}@example.com", password=password
+    )
 
 
 def make_member(workspace: Workspace, role: str, username: str | None = None):

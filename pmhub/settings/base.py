@@ -194,7 +194,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.SearchFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["pmhub.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "pmhub.api_errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "pmhub.schema.PmhubAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
