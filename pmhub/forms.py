@@ -95,11 +95,12 @@ def grantable_roles(actor_role: str) -> list[tuple[str, str]]:
     return [(r.value, r.label) for r in Role if ROLE_RANK[r] <= rank]
 
 
+def role_form_for(membership: Membership, actor_role: str, data=None) -> RoleForm:
+    """The role picker of one member's row, offering only roles the actor may grant."""
+    form = RoleForm(data, initial={"role": membership.role}, prefix=f"m{membership.pk}")
+    form.fields["role"].choices = grantable_roles(actor_role)  # type: ignore[attr-defined]
+    return form
+
+
 def members_with_forms(memberships, actor_role: str) -> list[tuple[Membership, RoleForm]]:
-    choices = grantable_roles(actor_role)
-    pairs = []
-    for membership in memberships:
-        form = RoleForm(initial={"role": membership.role}, prefix=f"m{membership.pk}")
-        form.fields["role"].choices = choices  # type: ignore[attr-defined]
-        pairs.append((membership, form))
-    return pairs
+    return [(membership, role_form_for(membership, actor_role)) for membership in memberships]

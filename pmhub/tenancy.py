@@ -17,6 +17,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django_htmx.middleware import HtmxDetails
 
 from pmhub.capabilities import Action, Capabilities, role_can
 from pmhub.models import ApiToken, Membership, Workspace
@@ -35,6 +36,7 @@ class WorkspaceHttpRequest(HttpRequest):
     user: User  # type: ignore[assignment]
     workspace: Workspace
     membership: Membership
+    htmx: HtmxDetails
 
 
 def scope(queryset: QuerySet[M], workspace: Workspace) -> QuerySet[M]:

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from pmhub import selectors, services
@@ -22,6 +23,7 @@ from pmhub.forms import (
     WorkspaceForm,
     add_service_error,
     members_with_forms,
+    role_form_for,
 )
 from pmhub.models import Invitation, Membership
 from pmhub.tenancy import (
@@ -152,16 +154,30 @@ def member_change_role(request: WorkspaceHttpRequest, pk: int) -> HttpResponse:
         Membership.objects.select_related("user"), request.workspace, pk=pk
     )
     form = RoleForm(request.POST, prefix=f"m{pk}")
-    if form.is_valid():
+    error = "Choose one of the listed roles." if not form.is_valid() else None
+    if error is None:
         try:
             services.membership_change_role(
                 membership=membership, actor=request.user, role=form.cleaned_data["role"]
             )
-            messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
-        except ApplicationError as error:
-            messages.error(request, error.message)
+        except ApplicationError as refused:
+            error = refused.message
+    if request.htmx:
+        # The row alone, re-rendered in place (the select shows the stored role either way).
+        membership.refresh_from_db()
+        context = {
+            "membership": membership,
+            "role_form": role_form_for(membership, request.membership.role),
+            "row_error": error,
+            "row_saved": error is None,
+        }
+        response = render(request, "pmhub/members.html#member-row", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    if error:
+        messages.error(request, error)
     else:
-        messages.error(request, "Choose one of the listed roles.")
+        messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
     return redirect("member-list")
 
 

@@ -13,3 +13,8 @@ document.addEventListener("click", (event) => {
     navigator.clipboard.writeText(field.value).then(() => { button.textContent = "Copied"; });
   }
 });
+
+// Tells the CSS that htmx drives forms on this page (no-JS fallbacks can hide).
+document.addEventListener("DOMContentLoaded", () => {
+  if (window.htmx) document.documentElement.classList.add("htmx-enabled");
+});

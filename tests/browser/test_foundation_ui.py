@@ -223,3 +223,19 @@ def test_mobile_viewport_collapses_the_navbar_behind_a_toggler(new_page, company
     expect(toggler).to_have_attribute("aria-expanded", "true")
     # Nothing is wider than the phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_changing_a_role_saves_in_place_without_reloading_the_page(page, company, log_in):
+    log_in(page, "maria")
+    page.goto("/workspace/members/")
+    li = Membership.objects.get(workspace=company.acme, user__username="li")
+    row = page.locator(f"#member-{li.pk}")
+    expect(row.get_by_role("button", name="Change")).to_be_hidden()  # htmx saves on change
+    page.evaluate("window.__sameDocument = true")
+    row.get_by_label("Role of li").select_option("contributor")
+    expect(page.locator(f"#member-{li.pk}").get_by_role("status")).to_have_text("Saved")
+    assert page.evaluate("window.__sameDocument") is True
+    li.refresh_from_db()
+    assert li.role == Role.CONTRIBUTOR
+    page.reload()
+    expect(page.locator(f"#member-{li.pk}").get_by_label("Role of li")).to_have_value("contributor")
