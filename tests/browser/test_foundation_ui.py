@@ -13,21 +13,12 @@ from playwright.sync_api import expect
 
 from pmhub import services
 from pmhub.capabilities import Role
+from pmhub.management.commands.seed_demo import STRATEGY, VISION
 from pmhub.models import LifecycleStage, Membership, Product, Workspace
 from pmhub.templatetags.pmhub_tags import NAV_SECTIONS
 from tests.factories import make_member, make_user
 
 pytestmark = pytest.mark.browser
-
-VISION = """Every product team **sees whether what it shipped worked**.
-
-- One place from objective to metric
-- Evidence from customers next to every decision
-"""
-STRATEGY = """1. Win product managers of B2B SaaS teams with 5–50 engineers.
-2. Close the loop: key results measured by live metrics from the product's own events.
-3. Self-hostable and open source, so data never leaves the customer.
-"""
 
 
 @dataclass

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -22,6 +21,7 @@ from rest_framework.test import APIClient
 from pmhub.capabilities import Role
 from pmhub.models import ApiToken, Membership, Workspace
 from pmhub.tokens import hash_token
+from tests import factories
 from tests.factories import make_member, make_tenant
 
 User = get_user_model()
@@ -263,15 +263,7 @@ def run_manage(*args: str) -> subprocess.CompletedProcess:
         "DJANGO_SETTINGS_MODULE": "pmhub.settings.test",
         "DATABASE_URL": database_url,
     }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return factories.run_manage(*args, env=env)
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from pmhub.capabilities import Role
 from pmhub.rendering import render_markdown
 from pmhub.security import POLICY
 from pmhub.services import product_create
-from tests.factories import api_client, make_member
+from tests.factories import api_client, make_member, run_manage
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,18 +42,6 @@ def production_env(**overrides: str) -> dict[str, str]:
     return {key: value for key, value in env.items() if value is not None}
 
 
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.mark.parametrize(
     "extra",
     [
@@ -65,7 +51,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     ],
 )
 def test_check_deploy_is_clean_under_production_settings(extra):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(**extra))
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(**extra))
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -78,7 +64,9 @@ def test_check_deploy_is_clean_under_production_settings(extra):
     ],
 )
 def test_check_deploy_fails_on_an_unsafe_setting(override, check_id):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production_env(**override))
+    result = run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env=production_env(**override)
+    )
     assert result.returncode != 0
     assert check_id in result.stderr + result.stdout
 
@@ -86,7 +74,7 @@ def test_check_deploy_fails_on_an_unsafe_setting(override, check_id):
 def test_production_settings_refuse_to_start_without_a_secret_key():
     env = production_env()
     del env["SECRET_KEY"]
-    result = manage("check", env=env)
+    result = run_manage("check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
