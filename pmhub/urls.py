@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from metrics.urls import ingest_urlpatterns
 from pmhub import api, health, views
 
 router = DefaultRouter()
@@ -71,6 +72,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # Analytics SDKs post events here (metrics app).
+    *ingest_urlpatterns,
 ]
 
 # Unmatched /api/ URLs answer in the API's JSON error format; pages keep the HTML 404.

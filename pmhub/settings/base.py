@@ -259,3 +259,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 PMHUB_BASE_URL = env_str("PMHUB_BASE_URL", "http://127.0.0.1:8000")
+
+# --- Event ingestion (metrics) --------------------------------------------------------------------
+# Requests per second one write key may send (each request carries up to 500 KB); 0 = no limit.
+INGEST_RATE_LIMIT_PER_SECOND = env_int("INGEST_RATE_LIMIT_PER_SECOND", 200)

@@ -1,0 +1,180 @@
+"""Analytics data of a product: write keys, the events it sends, the people behind them.
+
+The events table is written only by ``metrics.ingest_store`` (one multi-row statement per batch)
+and is de-duplicated per product by ``message_id`` forever (a unique constraint). A person is
+resolved at ingestion and stored on the event as an integer; when identify/alias later shows two
+persons are one, a ``PersonMerge`` row points the newer at the older, so history is never
+rewritten and every computation counts the canonical person.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from pmhub.models import Product
+
+
+class WriteKey(models.Model):
+    """The credential an analytics SDK sends events with; it can only write events."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="write_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=16)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Person(models.Model):
+    """Someone who used the product; identities (user ids, anonymous ids) point here."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    traits = models.JSONField(default=dict, blank=True)
+    traits_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"person {self.pk}"
+
+
+class Identity(models.Model):
+    """One id a client used for a person: ``kind`` is ``user`` or ``anonymous``."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10)
+    value = models.CharField(max_length=255)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identities")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "kind", "value"], name="identity_unique_per_product"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+
+class PersonMerge(models.Model):
+    """``merged`` turned out to be ``into`` (always an older person); chains are kept flat."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    merged = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="merged_into")
+    into = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.into_id}"
+
+
+class EventType(models.TextChoices):
+    TRACK = "track"
+    IDENTIFY = "identify"
+    PAGE = "page"
+    SCREEN = "screen"
+    GROUP = "group"
+    ALIAS = "alias"
+
+
+class Event(models.Model):
+    """One accepted message. ``timestamp`` is corrected for the client's clock (see ingest)."""
+
+    workspace_lookup = "product__workspace"
+
+    id = models.BigAutoField(primary_key=True)
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    message_id = models.CharField(max_length=100)
+    type = models.CharField(max_length=10, choices=EventType.choices)
+    name = models.CharField(max_length=200, blank=True)
+    person = models.ForeignKey(
+        Person, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    user_id = models.CharField(max_length=255, blank=True)
+    anonymous_id = models.CharField(max_length=255, blank=True)
+    timestamp = models.DateTimeField()
+    original_timestamp = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField()
+    properties = models.JSONField(default=dict, blank=True)
+    traits = models.JSONField(default=dict, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "message_id"], name="event_unique_message_per_product"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["product", "timestamp"], name="event_product_time"),
+            # The explorer lists by arrival: ids grow with arrival, so no received_at index.
+            models.Index(fields=["product", "-id"], name="event_product_arrival"),
+            models.Index(fields=["person"], name="event_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.name}".strip()
+
+
+class Rejection(models.Model):
+    """A message that was refused, kept for a while so whoever instruments a product sees why."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    message_id = models.CharField(max_length=100, blank=True)
+    code = models.CharField(max_length=40)
+    reason = models.CharField(max_length=300)
+    excerpt = models.TextField(blank=True, help_text="The start of the message as sent")
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.reason}"
+
+
+class DirtyDay(models.Model):
+    """A (product, day) whose metrics must be recomputed: written with the events it covers.
+
+    Kept in PostgreSQL, not only as a Celery message, so a lost trigger (Redis down) is found
+    by the periodic sweep.
+    """
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    marked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "day"], name="dirty_day_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} {self.day}"

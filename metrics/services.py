@@ -1,0 +1,292 @@
+"""Writes of the metrics app: storing ingested events with their persons, and write keys."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from metrics.ingest import Message, Refusal
+from metrics.models import DirtyDay, Event, Identity, Person, PersonMerge, Rejection, WriteKey
+from pmhub.audit import audit_record
+from pmhub.errors import ApplicationError
+from pmhub.models import Product
+
+WRITE_KEY_PREFIX = "wk_"
+# Record last use at most this often: ingestion must not write the key row on every batch.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+Key = tuple[str, str]  # (kind, value): ("user", "u-42") or ("anonymous", "a-1")
+
+
+# --- Write keys -----------------------------------------------------------------------------------
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def write_key_create(*, product: Product, actor: User | None, name: str) -> tuple[WriteKey, str]:
+    """Create a write key for ``product``; return it and the raw key (shown once).
+
+    Records ``write_key.created`` in the audit trail (never the key).
+    """
+    name = name.strip()
+    if not name:
+        raise ApplicationError("Give the write key a name.", field="name")
+    raw = WRITE_KEY_PREFIX + secrets.token_urlsafe(24)
+    key = WriteKey.objects.create(
+        product=product, name=name, prefix=raw[:12], key_hash=_hash(raw), created_by=actor
+    )
+    audit_record(
+        workspace=product.workspace,
+        actor=actor,
+        action="write_key.created",
+        target=key,
+        product=product,
+    )
+    return key, raw
+
+
+@transaction.atomic
+def write_key_revoke(*, key: WriteKey, actor: User) -> WriteKey:
+    """Revoke a write key (idempotent); records ``write_key.revoked``."""
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_record(
+            workspace=key.product.workspace,
+            actor=actor,
+            action="write_key.revoked",
+            target=key,
+            product=key.product,
+        )
+    return key
+
+
+def write_key_authenticate(raw: str) -> WriteKey | None:
+    """The active write key for ``raw`` (with its product), or None."""
+    if not raw or not raw.startswith(WRITE_KEY_PREFIX) or len(raw) > 100:
+        return None
+    key = (
+        WriteKey.objects.select_related("product")
+        .filter(key_hash=_hash(raw), revoked_at__isnull=True, product__archived_at__isnull=True)
+        .first()
+    )
+    if key is not None:
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at >= LAST_USED_RESOLUTION:
+            WriteKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return key
+
+
+# --- Ingestion ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stored:
+    accepted: int
+    refused: int
+
+
+def events_store(*, product: Product, messages: list[Message], refusals: list[Refusal]) -> Stored:
+    """Store a request's valid messages and its refusals in one transaction.
+
+    Resolves every message to a person (creating persons for new ids, merging persons that
+    identify/alias shows are one), inserts the events in one statement that skips messageIds
+    the product already has, and marks the (product, day) buckets they touch for recompute.
+    Returns once everything is committed.
+    """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Never hang a client: a blocked or stuck write fails fast and becomes a 503 retry.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'; SET LOCAL statement_timeout = '15s'")
+        if messages:
+            persons = _resolve_persons(product, messages)
+            _apply_traits(messages, persons)
+            Event.objects.bulk_create(
+                [_event_row(product, message, persons) for message in messages],
+                ignore_conflicts=True,
+            )
+            _mark_dirty(product, {message.timestamp.date() for message in messages})
+        if refusals:
+            Rejection.objects.bulk_create(
+                Rejection(
+                    product=product,
+                    message_id=r.message_id,
+                    code=r.code,
+                    reason=r.reason[:300],
+                    excerpt=r.excerpt,
+                )
+                for r in refusals
+            )
+    return Stored(accepted=len(messages), refused=len(refusals))
+
+
+def _keys(message: Message) -> list[Key]:
+    keys = []
+    if message.user_id:
+        keys.append(("user", message.user_id))
+    if message.anonymous_id:
+        keys.append(("anonymous", message.anonymous_id))
+    if message.previous_id:
+        keys.append(("user", message.previous_id))
+    return keys
+
+
+def _primary_key(message: Message) -> Key:
+    """The id an event is counted under (the user id once known)."""
+    if message.type == "alias" or message.user_id:
+        return ("user", message.user_id)
+    return ("anonymous", message.anonymous_id)
+
+
+def _lookup(product: Product, keys: Iterable[Key]) -> dict[Key, int]:
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    for kind, value in keys:
+        by_kind[kind].add(value)
+    query = Q()
+    for kind, values in by_kind.items():
+        query |= Q(kind=kind, value__in=values)
+    if not query:
+        return {}
+    rows = Identity.objects.filter(query, product=product).values_list("kind", "value", "person_id")
+    return {(kind, value): person for kind, value, person in rows}
+
+
+def _resolve_persons(product: Product, messages: list[Message]) -> dict[Key, int]:
+    """Map every id in ``messages`` to its (canonical) person, creating and merging as needed."""
+    wanted = {key for message in messages for key in _keys(message)}
+    persons = _lookup(product, wanted)
+    missing = sorted(wanted - persons.keys())
+    if missing:
+        created = Person.objects.bulk_create(
+            [Person(product=product, created_at=timezone.now()) for _ in missing]
+        )
+        Identity.objects.bulk_create(
+            [
+                Identity(product=product, kind=kind, value=value, person=person)
+                for (kind, value), person in zip(missing, created, strict=True)
+            ],
+            ignore_conflicts=True,  # a concurrent batch may have created the same id first
+        )
+        persons.update(_lookup(product, missing))
+    links = [
+        key_pair
+        for message in messages
+        for key_pair in _links(message)
+        if persons[key_pair[0]] != persons[key_pair[1]]
+    ]
+    if links:
+        persons = _merge(product, links, wanted)
+    return persons
+
+
+def _links(message: Message) -> list[tuple[Key, Key]]:
+    """Pairs of ids that this message says belong to one person."""
+    links = []
+    if message.previous_id and message.user_id:
+        links.append((("user", message.previous_id), ("user", message.user_id)))
+    if message.user_id and message.anonymous_id:
+        links.append((("anonymous", message.anonymous_id), ("user", message.user_id)))
+    return links
+
+
+def _merge(product: Product, links: list[tuple[Key, Key]], wanted: set[Key]) -> dict[Key, int]:
+    """Merge the persons each link joins, the older person surviving; return fresh mapping.
+
+    Serialized per product (an advisory lock) so two batches can't merge crosswise.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7301, product.pk])
+    for first, second in links:
+        current = _lookup(product, [first, second])
+        a, b = current[first], current[second]
+        if a == b:
+            continue
+        survivor, merged = min(a, b), max(a, b)
+        PersonMerge.objects.filter(into_id=merged).update(into_id=survivor)
+        PersonMerge.objects.create(product=product, merged_id=merged, into_id=survivor)
+        Identity.objects.filter(product=product, person_id=merged).update(person_id=survivor)
+        _merge_traits(survivor, merged)
+        # Every day the merged person was active now counts one person fewer.
+        merged_ids = [
+            merged,
+            *PersonMerge.objects.filter(into_id=survivor).values_list("merged_id", flat=True),
+        ]
+        days = {
+            ts.date()
+            for ts in Event.objects.filter(product=product, person_id__in=merged_ids)
+            .values_list("timestamp", flat=True)
+            .distinct()
+        }
+        _mark_dirty(product, days)
+    return _lookup(product, wanted)
+
+
+def _merge_traits(survivor_id: int, merged_id: int) -> None:
+    survivor = Person.objects.select_for_update().get(pk=survivor_id)
+    merged = Person.objects.get(pk=merged_id)
+    if not merged.traits:
+        return
+    if (merged.traits_at or _EPOCH) > (survivor.traits_at or _EPOCH):
+        survivor.traits = {**survivor.traits, **merged.traits}
+        survivor.traits_at = merged.traits_at
+    else:
+        survivor.traits = {**merged.traits, **survivor.traits}
+    survivor.save(update_fields=["traits", "traits_at"])
+
+
+def _apply_traits(messages: list[Message], persons: dict[Key, int]) -> None:
+    """Keep identify's traits on the person: a later identify wins key by key."""
+    by_person: dict[int, list[Message]] = defaultdict(list)
+    for message in messages:
+        if message.type == "identify" and message.traits:
+            by_person[persons[_primary_key(message)]].append(message)
+    for person_id, identifies in by_person.items():
+        person = Person.objects.select_for_update().get(pk=person_id)
+        for message in sorted(identifies, key=lambda m: m.timestamp):
+            if person.traits_at is None or message.timestamp >= person.traits_at:
+                person.traits = {**person.traits, **message.traits}
+                person.traits_at = message.timestamp
+            else:  # a late identify only fills in what newer ones did not set
+                person.traits = {**message.traits, **person.traits}
+        person.save(update_fields=["traits", "traits_at"])
+
+
+def _event_row(product: Product, message: Message, persons: dict[Key, int]) -> Event:
+    return Event(
+        product=product,
+        message_id=message.message_id,
+        type=message.type,
+        name=message.name,
+        person_id=persons[_primary_key(message)],
+        user_id=message.user_id,
+        anonymous_id=message.anonymous_id,
+        timestamp=message.timestamp,
+        original_timestamp=message.original_timestamp,
+        sent_at=message.sent_at,
+        received_at=message.received_at,
+        properties=message.properties,
+        traits=message.traits,
+        context=message.context,
+    )
+
+
+def _mark_dirty(product: Product, days: set) -> None:
+    if days:
+        DirtyDay.objects.bulk_create(
+            [DirtyDay(product=product, day=day) for day in sorted(days)], ignore_conflicts=True
+        )
