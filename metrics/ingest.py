@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from django.utils.dateparse import parse_datetime
 
 MAX_REQUEST_BYTES = 500 * 1024
@@ -69,6 +70,10 @@ class Message:
     properties: dict[str, Any] = field(default_factory=dict)
     traits: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
+    # The same three as JSON text, made once while checking the size; the COPY path writes them.
+    properties_json: str = "{}"
+    traits_json: str = "{}"
+    context_json: str = "{}"
 
 
 @dataclass
@@ -104,13 +109,10 @@ def read_body(raw: bytes, content_encoding: str) -> Any:
             "request_too_large", f"The request is over {MAX_REQUEST_BYTES // 1024} KB.", status=413
         )
     try:
-        return json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError):
+        # orjson: the hot path's parser; it refuses NaN/Infinity (jsonb would) and deep nesting.
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError:
         raise RequestError("invalid_json", "The body is not valid JSON.") from None
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")  # NaN/Infinity: PostgreSQL's jsonb refuses them
 
 
 def gunzip(raw: bytes) -> bytes:
@@ -189,8 +191,6 @@ def _segment_message(
 ) -> Message:
     if not isinstance(raw, dict):
         raise _Invalid("invalid_message", "A message must be a JSON object.")
-    if _size(raw) > MAX_MESSAGE_BYTES:
-        raise _Invalid("message_too_large", f"The message is over {MAX_MESSAGE_BYTES // 1024} KB.")
     kind = forced_type or raw.get("type")
     if kind not in MESSAGE_TYPES:
         raise _Invalid("invalid_type", f"type must be one of {', '.join(MESSAGE_TYPES)}.")
@@ -210,6 +210,13 @@ def _segment_message(
     if kind == "identify" and isinstance(context.get("traits"), dict):
         traits = {**context["traits"], **traits}  # RudderStack sends traits in context.traits
     name = _name(raw, kind)
+    encoded = {
+        key: _dump(value, key)
+        for key, value in (("properties", properties), ("traits", traits), ("context", context))
+    }
+    rest = _dump({k: v for k, v in raw.items() if k not in encoded}, "message")
+    if len(rest) + sum(len(text) for text in encoded.values()) > MAX_MESSAGE_BYTES:
+        raise _Invalid("message_too_large", f"The message is over {MAX_MESSAGE_BYTES // 1024} KB.")
     timestamp = _timestamp(raw, "timestamp")
     if timestamp is None:
         timestamp = _timestamp(raw, "originalTimestamp")
@@ -230,6 +237,9 @@ def _segment_message(
         properties=properties,
         traits=traits,
         context=context,
+        properties_json=encoded["properties"].decode(),
+        traits_json=encoded["traits"].decode(),
+        context_json=encoded["context"].decode(),
     )
 
 
@@ -255,6 +265,9 @@ _POSTHOG_TYPES = {
     "$pageview": "page",
     "$screen": "screen",
     "$groupidentify": "group",
+    # posthog-python's set()/set_once(): person properties at the event's top level.
+    "$set": "identify",
+    "$set_once": "identify",
 }
 
 
@@ -312,9 +325,12 @@ def _posthog_as_segment(event: dict, shared_sent_at: Any) -> dict[str, Any]:
     elif kind in ("page", "screen"):
         message["name"] = properties.get("$current_url") or properties.get("$screen_name") or ""
     elif kind == "identify":
+        # In properties (posthog-js's identify) or at the top level (posthog-python's set()).
         message["traits"] = {
-            **(properties.get("$set_once") or {}),
-            **(properties.get("$set") or {}),
+            **_person_properties(properties, "$set_once"),
+            **_person_properties(event, "$set_once"),
+            **_person_properties(properties, "$set"),
+            **_person_properties(event, "$set"),
         }
         # PostHog's anonymous ids are distinct ids like any other: link them as an alias does.
         if properties.get("$anon_distinct_id"):
@@ -323,6 +339,15 @@ def _posthog_as_segment(event: dict, shared_sent_at: Any) -> dict[str, Any]:
         message["previousId"] = distinct_id
         message["userId"] = properties.get("alias")
     return message
+
+
+def _person_properties(holder: dict, key: str) -> dict[str, Any]:
+    value = holder.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _Invalid("invalid_field", f"{key} must be an object.")
+    return value
 
 
 # --- Fields ---------------------------------------------------------------------------------------
@@ -346,11 +371,16 @@ def _excerpt(raw: Any) -> str:
         return repr(raw)[:500]
 
 
-def _size(raw: dict) -> int:
+def _dump(value: Any, key: str) -> bytes:
+    """``value`` as compact JSON; refuses what PostgreSQL's jsonb can't hold (NUL characters)."""
     try:
-        return len(json.dumps(raw, separators=(",", ":"), ensure_ascii=False).encode())
-    except (ValueError, RecursionError):
-        raise _Invalid("invalid_message", "The message cannot be encoded as JSON.") from None
+        encoded = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        # e.g. an integer beyond 64 bits: the standard encoder takes it, jsonb stores it
+        encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    if b"\\u0000" in encoded:
+        raise _Invalid("invalid_field", f"{key} contains a NUL character.")
+    return encoded
 
 
 def _identifier(raw: dict, key: str) -> str:
@@ -373,8 +403,6 @@ def _object(raw: dict, key: str) -> dict[str, Any]:
         return {}
     if not isinstance(value, dict):
         raise _Invalid("invalid_field", f"{key} must be an object.")
-    if "\\u0000" in json.dumps(value):
-        raise _Invalid("invalid_field", f"{key} contains a NUL character.")  # jsonb refuses it
     return value
 
 
