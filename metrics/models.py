@@ -178,3 +178,124 @@ class DirtyDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id} {self.day}"
+
+
+# --- Metric definitions and computed series -------------------------------------------------------
+
+
+class MetricKind(models.TextChoices):
+    EVENT_COUNT = "event_count", "Event count"
+    UNIQUE_USERS = "unique_users", "Unique users per bucket"
+    ACTIVE_USERS = "active_users", "Active users over a rolling window"
+    STICKINESS = "stickiness", "Stickiness (DAU / MAU)"
+    NEW_USERS = "new_users", "New users"
+    RETENTION = "retention", "Weekly retention"
+    SUM = "sum", "Sum of a property"
+    AVERAGE = "average", "Average of a property"
+    RATIO = "ratio", "Ratio of two metrics"
+
+
+class Interval(models.TextChoices):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+class Metric(models.Model):
+    """A metric of a product; ``metrics.compute`` turns events into its series.
+
+    ``event`` narrows the events it reads (blank: any event); ``value_property`` is the numeric
+    property summed or averaged; ``window_days`` the rolling window of active users;
+    ``numerator``/``denominator`` the metrics a ratio divides (bucket by bucket).
+    """
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="metrics")
+    key = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    description = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=20, choices=MetricKind.choices)
+    event = models.CharField(max_length=200, blank=True)
+    value_property = models.CharField(max_length=200, blank=True)
+    window_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    retention_weeks = models.PositiveSmallIntegerField(default=1)
+    numerator = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
+    denominator = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
+    unit = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["key"]
+        constraints = [models.UniqueConstraint(fields=["product", "key"], name="metric_unique_key")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Rollup(models.Model):
+    """Per person per day: how many of a selection's events, and the sum of its value property.
+
+    ``source`` names the selection (event name + value property), shared by every metric that
+    reads the same events. Rebuilt day by day from the events; metrics read only rollups.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    source = models.CharField(max_length=64)
+    day = models.DateField()
+    person_id = models.BigIntegerField()
+    events = models.IntegerField()
+    value_sum = models.FloatField(null=True)
+    value_count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "source", "day", "person_id"], name="rollup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day} {self.person_id}"
+
+
+class FirstSeen(models.Model):
+    """The day a (canonical) person's first event happened: new users and cohorts read it."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    person_id = models.BigIntegerField()
+    day = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "person_id"], name="first_seen_unique")
+        ]
+        indexes = [models.Index(fields=["product", "day"], name="first_seen_day")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.day}"
+
+
+class MetricPoint(models.Model):
+    """One computed value of a metric: dashboards and the series API read only these."""
+
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="points")
+    interval = models.CharField(max_length=5, choices=Interval.choices)
+    bucket = models.DateField()
+    value = models.FloatField(null=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "interval", "bucket"], name="metric_point_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} {self.interval} {self.bucket} = {self.value}"

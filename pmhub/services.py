@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from pmhub import hooks
 from pmhub.audit import audit_record, diff_fields
 from pmhub.capabilities import ROLE_RANK, Role
 from pmhub.errors import ApplicationError
@@ -332,6 +333,7 @@ def product_create(*, workspace: Workspace, actor: UserType, **fields: Any) -> P
     audit_record(
         workspace=workspace, actor=actor, action="product.created", target=product, product=product
     )
+    hooks.product_created(product, actor)
     return product
 
 

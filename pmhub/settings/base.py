@@ -18,7 +18,7 @@ from pmhub.settings.environment import (
     env_int,
     env_list,
     env_str,
-    redis_db_url,
+    redis_next_db_url,
 )
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -157,7 +157,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             # The broker's database must never be evicted; the cache lives one database up.
-            "LOCATION": env_str("REDIS_CACHE_URL", redis_db_url(REDIS_URL, 1)),
+            "LOCATION": env_str("REDIS_CACHE_URL", redis_next_db_url(REDIS_URL)),
         }
     }
     CELERY_BROKER_TRANSPORT_OPTIONS = {

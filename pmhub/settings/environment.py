@@ -41,7 +41,10 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
 
 
-def redis_db_url(url: str, db: int) -> str:
-    """Return ``url`` pointing at Redis database ``db`` (the cache lives apart from the broker)."""
+def redis_next_db_url(url: str) -> str:
+    """``url`` pointing at the Redis database after its own (the cache lives beside the broker,
+    never in the broker's database, which must not be evicted)."""
     parts = urlsplit(url)
+    current = parts.path.strip("/")
+    db = (int(current) if current.isdigit() else 0) + 1
     return urlunsplit((parts.scheme, parts.netloc, f"/{db}", parts.query, parts.fragment))

@@ -9,6 +9,8 @@ from pmhub.settings.base import *  # noqa: F403
 from pmhub.settings.environment import env_str
 
 DEBUG = False
+# Parallel test runs (each with its own DATABASE_URL) must not share cache keys, e.g. rate limits.
+CACHES["default"]["KEY_PREFIX"] = DATABASES["default"]["NAME"]  # noqa: F405
 SECRET_KEY = "test-only-secret-key-that-is-long-enough-for-hmac-0123456789"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast user creation

@@ -1,0 +1,485 @@
+"""Turning events into metric series, in full or only where new events changed something.
+
+Three stages, each rebuilt only for the days a recompute is given (the "dirty" days):
+1. Rollups: per selection of events (event name + value property), per day, per canonical person
+   (identity merges applied): event count and the sum of the value property.
+2. First-seen days: each person's first day with any event (new users, cohorts).
+3. Points: every metric's value per day, ISO week and month bucket that those days can affect
+   (a rolling window reaches forward ``window_days``, a retention cohort backward its offset).
+A day is a UTC calendar day. An activity is a ``track``, ``page`` or ``screen`` message;
+identify, group and alias say who someone is, not what they did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Max, Min
+from django.utils import timezone
+
+from metrics.models import (
+    Event,
+    FirstSeen,
+    Interval,
+    Metric,
+    MetricKind,
+    MetricPoint,
+    PersonMerge,
+    Rollup,
+)
+from pmhub.models import Product
+
+ACTIVITY_TYPES = ("track", "page", "screen")
+ANY = "any"
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which events a rollup counts: ``event`` (blank: any activity) and the summed property."""
+
+    event: str = ""
+    value_property: str = ""
+
+    @property
+    def source(self) -> str:
+        if not self.event and not self.value_property:
+            return ANY
+        digest = hashlib.sha256(f"{self.event}\x1f{self.value_property}".encode()).hexdigest()
+        return digest[:32]
+
+
+def selection_of(metric: Metric) -> Selection | None:
+    if metric.kind == MetricKind.RATIO:
+        return None
+    if metric.kind in (MetricKind.SUM, MetricKind.AVERAGE):
+        return Selection(metric.event, metric.value_property)
+    return Selection(metric.event, "")
+
+
+# --- Buckets -------------------------------------------------------------------------------------
+
+
+def bucket_of(day: date, interval: str) -> date:
+    if interval == Interval.WEEK:
+        return day - timedelta(days=day.weekday())
+    if interval == Interval.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def bucket_last_day(start: date, interval: str) -> date:
+    if interval == Interval.WEEK:
+        return start + timedelta(days=6)
+    if interval == Interval.MONTH:
+        following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return following - DAY
+    return start
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+# --- Entry point ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    days: int
+    points: int
+
+
+def recompute(
+    product: Product, days: Iterable[date] | None = None, *, python: bool = False
+) -> Result:
+    """Recompute ``product``'s metrics for ``days`` (None: everything, from scratch).
+
+    One transaction: a recompute that dies half-way leaves the previous series intact.
+    ``python=True`` builds rollups in Python instead of SQL (SQLite's path; the tests compare).
+    """
+    metrics = list(
+        Metric.objects.filter(product=product).select_related("numerator", "denominator")
+    )
+    with transaction.atomic():
+        old_range = _day_range(product)
+        if days is None:
+            Rollup.objects.filter(product=product).delete()
+            FirstSeen.objects.filter(product=product).delete()
+            MetricPoint.objects.filter(metric__product=product).delete()
+            dirty = set(_event_days(product))
+            old_range = None
+        else:
+            dirty = set(days)
+        if not dirty:
+            return Result(days=0, points=0)
+        selections = {s for s in map(selection_of, metrics) if s is not None} | {Selection()}
+        for selection in selections:
+            _rebuild_rollup(product, selection, dirty, python=python)
+        first_changed = _rebuild_first_seen(product, dirty)
+        new_range = _day_range(product)
+        if new_range is None:
+            MetricPoint.objects.filter(metric__product=product).delete()
+            return Result(days=len(dirty), points=0)
+        grown = set(days_between(*new_range)) - (
+            set(days_between(*old_range)) if old_range else set()
+        )
+        context = _Context(product, new_range, dirty | grown, first_changed | grown)
+        written = 0
+        ordered = sorted(metrics, key=lambda m: m.kind == MetricKind.RATIO)
+        for metric in ordered:
+            written += _compute(metric, context)
+    return Result(days=len(dirty), points=written)
+
+
+def _event_days(product: Product) -> list[date]:
+    stamps = Event.objects.filter(product=product, type__in=ACTIVITY_TYPES).aggregate(
+        first=Min("timestamp"), last=Max("timestamp")
+    )
+    if stamps["first"] is None:
+        return []
+    return days_between(_utc_day(stamps["first"]), _utc_day(stamps["last"]))
+
+
+def _utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()
+
+
+def _day_range(product: Product) -> tuple[date, date] | None:
+    span = Rollup.objects.filter(product=product, source=ANY).aggregate(
+        first=Min("day"), last=Max("day")
+    )
+    return None if span["first"] is None else (span["first"], span["last"])
+
+
+# --- Stage 1: rollups ----------------------------------------------------------------------------
+
+_ROLLUP_SQL = """
+INSERT INTO metrics_rollup (product_id, source, day, person_id, events, value_sum, value_count)
+SELECT %(product)s, %(source)s, day, person_id, COUNT(*), SUM(value), COUNT(value)
+FROM (
+    SELECT (e.timestamp AT TIME ZONE 'UTC')::date AS day,
+           COALESCE(m.into_id, e.person_id) AS person_id,
+           CASE WHEN %(prop)s <> '' AND jsonb_typeof(e.properties -> %(prop)s) = 'number'
+                THEN (e.properties ->> %(prop)s)::float8 END AS value
+    FROM metrics_event AS e
+    LEFT JOIN metrics_personmerge AS m ON m.merged_id = e.person_id
+    WHERE e.product_id = %(product)s
+      AND e.timestamp >= %(low)s AND e.timestamp < %(high)s
+      AND e.type IN ('track', 'page', 'screen')
+      AND (%(event)s = '' OR (e.type = 'track' AND e.name = %(event)s))
+) AS selected
+WHERE day = ANY(%(days)s)
+GROUP BY day, person_id
+"""
+
+
+def _rebuild_rollup(
+    product: Product, selection: Selection, days: set[date], *, python: bool
+) -> None:
+    Rollup.objects.filter(product=product, source=selection.source, day__in=days).delete()
+    low = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
+    high = datetime.combine(max(days) + DAY, datetime.min.time(), tzinfo=UTC)
+    if connection.vendor == "postgresql" and not python:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _ROLLUP_SQL,
+                {
+                    "product": product.pk,
+                    "source": selection.source,
+                    "prop": selection.value_property,
+                    "event": selection.event,
+                    "low": low,
+                    "high": high,
+                    "days": sorted(days),
+                },
+            )
+        return
+    merges = dict(PersonMerge.objects.filter(product=product).values_list("merged_id", "into_id"))
+    events = Event.objects.filter(
+        product=product, timestamp__gte=low, timestamp__lt=high, type__in=ACTIVITY_TYPES
+    )
+    if selection.event:
+        events = events.filter(type="track", name=selection.event)
+    totals: dict[tuple[date, int], list] = {}
+    for stamp, person, properties in events.values_list("timestamp", "person_id", "properties"):
+        day = _utc_day(stamp)
+        if day not in days:
+            continue
+        row = totals.setdefault((day, merges.get(person, person)), [0, None, 0])
+        row[0] += 1
+        value = properties.get(selection.value_property) if selection.value_property else None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            row[1] = (row[1] or 0.0) + float(value)
+            row[2] += 1
+    Rollup.objects.bulk_create(
+        Rollup(
+            product=product,
+            source=selection.source,
+            day=day,
+            person_id=person,
+            events=count,
+            value_sum=total,
+            value_count=n,
+        )
+        for (day, person), (count, total, n) in totals.items()
+    )
+
+
+# --- Stage 2: first-seen days --------------------------------------------------------------------
+
+
+def _rebuild_first_seen(product: Product, days: set[date]) -> set[date]:
+    """Bring first-seen days up to date for everyone active (or first seen) on ``days``.
+
+    Returns every day whose set of new users changed.
+    """
+    any_rows = Rollup.objects.filter(product=product, source=ANY)
+    touched = set(any_rows.filter(day__in=days).values_list("person_id", flat=True))
+    old = dict(
+        FirstSeen.objects.filter(product=product, day__in=days).values_list("person_id", "day")
+    )
+    touched |= old.keys()
+    old |= dict(
+        FirstSeen.objects.filter(product=product, person_id__in=touched).values_list(
+            "person_id", "day"
+        )
+    )
+    new = dict(
+        any_rows.filter(person_id__in=touched)
+        .values("person_id")
+        .annotate(first=Min("day"))
+        .values_list("person_id", "first")
+    )
+    changed: set[date] = set()
+    gone = [person for person in old if person not in new]
+    moved = {p: d for p, d in new.items() if old.get(p) != d}
+    for person in gone:
+        changed.add(old[person])
+    for person, day in moved.items():
+        changed.add(day)
+        if person in old:
+            changed.add(old[person])
+    FirstSeen.objects.filter(product=product, person_id__in=gone).delete()
+    FirstSeen.objects.bulk_create(
+        [FirstSeen(product=product, person_id=p, day=d) for p, d in moved.items()],
+        update_conflicts=True,
+        unique_fields=["product", "person_id"],
+        update_fields=["day"],
+    )
+    return changed
+
+
+# --- Stage 3: points -----------------------------------------------------------------------------
+
+
+class _Context:
+    """What one recompute run knows: the data's day range, what changed, points it wrote."""
+
+    def __init__(
+        self, product: Product, span: tuple[date, date], dirty: set[date], first_changed: set[date]
+    ) -> None:
+        self.product = product
+        self.first, self.last = span
+        self.dirty = {d for d in dirty if self.first <= d <= self.last}
+        self.first_changed = {d for d in first_changed if self.first <= d <= self.last}
+        self.written: dict[int, dict[str, set[date]]] = {}
+        self.now = timezone.now()
+
+    def buckets(self, days: Iterable[date], interval: str) -> set[date]:
+        return {bucket_of(d, interval) for d in days}
+
+    def evaluation_day(self, bucket: date, interval: str) -> date:
+        """A bucket's value for a point-in-time metric is its last day's (or the data's last)."""
+        return min(bucket_last_day(bucket, interval), self.last)
+
+    def rows(self, selection: Selection, low: date, high: date) -> dict[date, list]:
+        """Rollup rows of ``selection`` for days low..high, grouped by day."""
+        by_day: dict[date, list] = defaultdict(list)
+        for row in Rollup.objects.filter(
+            product=self.product, source=selection.source, day__range=(low, high)
+        ).values_list("day", "person_id", "events", "value_sum", "value_count"):
+            by_day[row[0]].append(row)
+        return by_day
+
+
+def _compute(metric: Metric, ctx: _Context) -> int:
+    targets = _targets(metric, ctx)
+    values: dict[str, dict[date, float | None]] = {}
+    for interval, buckets in targets.items():
+        if buckets:
+            values[interval] = _values(metric, interval, buckets, ctx)
+    ctx.written[metric.pk] = {interval: set(v) for interval, v in values.items()}
+    points = [
+        MetricPoint(
+            metric=metric, interval=interval, bucket=bucket, value=value, computed_at=ctx.now
+        )
+        for interval, by_bucket in values.items()
+        for bucket, value in by_bucket.items()
+    ]
+    MetricPoint.objects.bulk_create(
+        points,
+        update_conflicts=True,
+        unique_fields=["metric", "interval", "bucket"],
+        update_fields=["value", "computed_at"],
+    )
+    return len(points)
+
+
+def _window(metric: Metric) -> int:
+    if metric.kind == MetricKind.STICKINESS:
+        return 30
+    return metric.window_days or 1
+
+
+def _targets(metric: Metric, ctx: _Context) -> dict[str, set[date]]:
+    """The buckets of each interval whose value the run's changes can have moved."""
+    kind = metric.kind
+    if kind == MetricKind.RATIO:
+        written = [ctx.written.get(m.pk, {}) for m in (metric.numerator, metric.denominator) if m]
+        return {i: set().union(*(w.get(i, set()) for w in written)) for i in Interval.values}
+    if kind in (MetricKind.ACTIVE_USERS, MetricKind.STICKINESS):
+        reach = _window(metric)
+        days = {d + timedelta(days=n) for d in ctx.dirty for n in range(reach)}
+        days = {d for d in days if d <= ctx.last}
+        return {i: ctx.buckets(days, i) for i in Interval.values}
+    if kind == MetricKind.NEW_USERS:
+        return {i: ctx.buckets(ctx.first_changed, i) for i in Interval.values}
+    if kind == MetricKind.RETENTION:
+        offset = timedelta(weeks=metric.retention_weeks)
+        cohorts = ctx.buckets(ctx.first_changed, Interval.WEEK) | {
+            c - offset for c in ctx.buckets(ctx.dirty, Interval.WEEK)
+        }
+        first_week = bucket_of(ctx.first, Interval.WEEK)
+        return {Interval.WEEK: {c for c in cohorts if c >= first_week}}
+    return {i: ctx.buckets(ctx.dirty, i) for i in Interval.values}
+
+
+def _values(
+    metric: Metric, interval: str, buckets: set[date], ctx: _Context
+) -> dict[date, float | None]:
+    kind = metric.kind
+    if kind == MetricKind.RATIO:
+        return _ratio(metric, interval, buckets)
+    if kind == MetricKind.NEW_USERS:
+        return _new_users(ctx, interval, buckets)
+    selection = selection_of(metric)
+    assert selection is not None
+    if kind == MetricKind.RETENTION:
+        return _retention(ctx, selection, buckets, metric.retention_weeks)
+    if kind in (MetricKind.ACTIVE_USERS, MetricKind.STICKINESS):
+        days = {ctx.evaluation_day(b, interval): b for b in buckets}
+        if kind == MetricKind.ACTIVE_USERS:
+            active = _active(ctx, selection, set(days), _window(metric))
+            return {bucket: float(active[day]) for day, bucket in days.items()}
+        daily = _active(ctx, selection, set(days), 1)
+        monthly = _active(ctx, selection, set(days), 30)
+        return {
+            bucket: (daily[day] / monthly[day]) if monthly[day] else None
+            for day, bucket in days.items()
+        }
+    return _per_bucket(metric, ctx, selection, interval, buckets)
+
+
+def _per_bucket(
+    metric: Metric, ctx: _Context, selection: Selection, interval: str, buckets: set[date]
+) -> dict[date, float | None]:
+    low = min(buckets)
+    high = min(bucket_last_day(max(buckets), interval), ctx.last)
+    rows = ctx.rows(selection, low, high)
+    totals: dict[date, list] = {b: [0, set(), 0.0, 0] for b in buckets}
+    for day, day_rows in rows.items():
+        total = totals.get(bucket_of(day, interval))
+        if total is None:
+            continue
+        for _, person, events, value_sum, value_count in day_rows:
+            total[0] += events
+            total[1].add(person)
+            total[2] += value_sum or 0.0
+            total[3] += value_count
+    out: dict[date, float | None] = {}
+    for bucket, (events, persons, value_sum, value_count) in totals.items():
+        if metric.kind == MetricKind.EVENT_COUNT:
+            out[bucket] = float(events)
+        elif metric.kind == MetricKind.UNIQUE_USERS:
+            out[bucket] = float(len(persons))
+        elif metric.kind == MetricKind.SUM:
+            out[bucket] = value_sum
+        else:  # AVERAGE
+            out[bucket] = value_sum / value_count if value_count else None
+    return out
+
+
+def _active(ctx: _Context, selection: Selection, days: set[date], window: int) -> dict[date, int]:
+    """Distinct persons active in the ``window`` days ending on each of ``days``."""
+    low, high = min(days) - timedelta(days=window - 1), max(days)
+    rows = ctx.rows(selection, low, high)
+    seen: Counter[int] = Counter()
+    out: dict[date, int] = {}
+    for day in days_between(low, high):
+        for row in rows.get(day, ()):
+            seen[row[1]] += 1
+        leaving = day - timedelta(days=window)
+        for row in rows.get(leaving, ()):
+            seen[row[1]] -= 1
+            if not seen[row[1]]:
+                del seen[row[1]]
+        if day in days:
+            out[day] = len(seen)
+    return out
+
+
+def _new_users(ctx: _Context, interval: str, buckets: set[date]) -> dict[date, float | None]:
+    counts: Counter[date] = Counter()
+    low = min(buckets)
+    high = bucket_last_day(max(buckets), interval)
+    for day in FirstSeen.objects.filter(product=ctx.product, day__range=(low, high)).values_list(
+        "day", flat=True
+    ):
+        counts[bucket_of(day, interval)] += 1
+    return {bucket: float(counts[bucket]) for bucket in buckets}
+
+
+def _retention(
+    ctx: _Context, selection: Selection, cohorts: set[date], weeks: int
+) -> dict[date, float | None]:
+    """Share of each weekly cohort (first seen that ISO week) active ``weeks`` weeks later."""
+    members: dict[date, set[int]] = defaultdict(set)
+    low, high = min(cohorts), max(cohorts) + timedelta(days=6)
+    for person, day in FirstSeen.objects.filter(
+        product=ctx.product, day__range=(low, high)
+    ).values_list("person_id", "day"):
+        members[bucket_of(day, Interval.WEEK)].add(person)
+    offset = timedelta(weeks=weeks)
+    rows = ctx.rows(selection, low + offset, high + offset)
+    returning: dict[date, set[int]] = defaultdict(set)
+    for day, day_rows in rows.items():
+        returning[bucket_of(day, Interval.WEEK) - offset].update(r[1] for r in day_rows)
+    return {
+        cohort: (len(members[cohort] & returning[cohort]) / len(members[cohort]))
+        if members[cohort]
+        else None
+        for cohort in cohorts
+    }
+
+
+def _ratio(metric: Metric, interval: str, buckets: set[date]) -> dict[date, float | None]:
+    parts = {}
+    for part in (metric.numerator, metric.denominator):
+        parts[part.pk if part else None] = dict(
+            MetricPoint.objects.filter(
+                metric=part, interval=interval, bucket__in=buckets
+            ).values_list("bucket", "value")
+        )
+    numerator = parts.get(metric.numerator_id, {})
+    denominator = parts.get(metric.denominator_id, {})
+    out: dict[date, float | None] = {}
+    for bucket in buckets:
+        top, bottom = numerator.get(bucket), denominator.get(bucket)
+        out[bucket] = top / bottom if top is not None and bottom else None
+    return out
