@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from metrics import ingest
 from metrics.services import events_store, write_key_authenticate
+from metrics.tasks import request_recompute
 from metrics.throttle import retry_after
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ def _ingest(request: HttpRequest, parse: Callable[[Any, Any], ingest.Parsed]) ->
         stored = events_store(
             product=key.product, messages=parsed.messages, refusals=parsed.refusals
         )
+        if stored.accepted:
+            request_recompute(key.product_id)  # after the commit: events_store has returned
     except (OperationalError, InterfaceError) as exc:
         logger.warning("ingestion unavailable: %s", exc)
         return _error("unavailable", "The event store is unavailable; retry later.", 503)

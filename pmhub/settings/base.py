@@ -197,6 +197,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "pmhub.tasks.invitations_send_pending",
         "schedule": 300.0,
     },
+    # Recomputes metrics whose ingestion trigger was lost (Redis down, worker killed).
+    "metrics-sweep-dirty": {
+        "task": "metrics.tasks.metrics_sweep_dirty",
+        "schedule": 60.0,
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------------
