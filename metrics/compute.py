@@ -290,6 +290,7 @@ class _Context:
         self.first_changed = {d for d in first_changed if self.first <= d <= self.last}
         self.written: dict[int, dict[str, set[date]]] = {}
         self.now = timezone.now()
+        self._rows: dict[str, tuple[date, date, dict[date, list]]] = {}
 
     def buckets(self, days: Iterable[date], interval: str) -> set[date]:
         return {bucket_of(d, interval) for d in days}
@@ -299,12 +300,22 @@ class _Context:
         return min(bucket_last_day(bucket, interval), self.last)
 
     def rows(self, selection: Selection, low: date, high: date) -> dict[date, list]:
-        """Rollup rows of ``selection`` for days low..high, grouped by day."""
+        """Rollup rows of ``selection`` grouped by day, for at least the days low..high.
+
+        Read once per run and selection (widened when a metric needs more days): every metric
+        and interval of a run reads the same rows. Callers ignore days they did not ask for.
+        """
+        cached = self._rows.get(selection.source)
+        if cached and cached[0] <= low and high <= cached[1]:
+            return cached[2]
+        if cached:
+            low, high = min(low, cached[0]), max(high, cached[1])
         by_day: dict[date, list] = defaultdict(list)
         for row in Rollup.objects.filter(
             product=self.product, source=selection.source, day__range=(low, high)
         ).values_list("day", "person_id", "events", "value_sum", "value_count"):
             by_day[row[0]].append(row)
+        self._rows[selection.source] = (low, high, by_day)
         return by_day
 
 
@@ -425,7 +436,8 @@ def _active(ctx: _Context, selection: Selection, days: set[date], window: int) -
         for row in rows.get(day, ()):
             seen[row[1]] += 1
         leaving = day - timedelta(days=window)
-        for row in rows.get(leaving, ()):
+        # Only rows this loop added may leave (the cached rows can start before ``low``).
+        for row in rows.get(leaving, ()) if leaving >= low else ():
             seen[row[1]] -= 1
             if not seen[row[1]]:
                 del seen[row[1]]

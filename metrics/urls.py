@@ -1,8 +1,9 @@
 """URLs of the metrics app, mounted by pmhub/urls.py."""
 
 from django.urls import path, re_path
+from rest_framework.routers import SimpleRouter
 
-from metrics import views
+from metrics import api, pages, views
 
 # Event ingestion at the server root, exactly where the SDKs send (no trailing-slash redirects).
 ingest_urlpatterns = [
@@ -12,4 +13,26 @@ ingest_urlpatterns = [
         for kind in ("track", "identify", "page", "screen", "group", "alias")
     ],
     re_path(r"^(?:batch|capture|e|i/v0/e)/?$", views.posthog, name="ingest-posthog"),
+]
+
+# The API, mounted under /api/v1/ in the ``api:metrics`` namespace.
+router = SimpleRouter()
+router.register("write-keys", api.WriteKeyViewSet, basename="write-key")
+
+_PRODUCT = r"^products/(?P<product_pk>[0-9]{1,18})"
+api_urlpatterns = [
+    *router.urls,
+    re_path(rf"{_PRODUCT}/events/$", api.EventListView.as_view(), name="event-list"),
+    re_path(rf"{_PRODUCT}/rejections/$", api.RejectionListView.as_view(), name="rejection-list"),
+]
+
+# Pages of a product, in the ``metrics`` namespace.
+page_urlpatterns = [
+    path("products/<slug:slug>/events/", pages.product_events, name="product-events"),
+    path("products/<slug:slug>/sources/", pages.product_sources, name="product-sources"),
+    path(
+        "products/<slug:slug>/sources/<int:pk>/revoke/",
+        pages.write_key_revoke_view,
+        name="write-key-revoke",
+    ),
 ]

@@ -68,6 +68,8 @@ PHRASES = {
     "member.removed": "removed",
     "token.created": "created the API token",
     "token.revoked": "revoked the API token",
+    "write_key.created": "created the write key",
+    "write_key.revoked": "revoked the write key",
     "auth.login": "logged in",
     "auth.login_failed": "failed to log in as",
 }

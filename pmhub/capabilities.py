@@ -41,6 +41,8 @@ class Action(StrEnum):
     PRODUCT_DELETE = "product.delete"
     TOKEN_MANAGE = "token.manage"
     ACTIVITY_VIEW = "activity.view"
+    EVENT_VIEW = "event.view"
+    WRITE_KEY_MANAGE = "write_key.manage"
 
 
 _EVERYONE = frozenset(Role)
@@ -63,6 +65,9 @@ CAPABILITIES: dict[Action, frozenset[Role]] = {
     # Personal API tokens can write, so viewers (read-only people) don't mint them in the app.
     Action.TOKEN_MANAGE: _MAKERS,
     Action.ACTIVITY_VIEW: _EVERYONE,
+    Action.EVENT_VIEW: _EVERYONE,
+    # A write key lets anyone who holds it send events into the product's metrics.
+    Action.WRITE_KEY_MANAGE: _PLANNERS,
 }
 
 # What each action means, for docs/permissions.md.
@@ -80,6 +85,8 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.PRODUCT_DELETE: "Delete a product for good",
     Action.TOKEN_MANAGE: "Create and revoke one's own API tokens",
     Action.ACTIVITY_VIEW: "Read the activity feed (audit trail)",
+    Action.EVENT_VIEW: "See the analytics events a product received, and the rejected ones",
+    Action.WRITE_KEY_MANAGE: "Create and revoke a product's write keys (event sources)",
 }
 
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from pmhub.models import Product
 
-ProductCreated = Callable[["Product", "User | None"], None]
+ProductCreated = Callable[["Product", "User | None"], object]
 _product_created: list[ProductCreated] = []
 
 

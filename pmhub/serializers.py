@@ -50,8 +50,11 @@ class WorkspaceMemberField(serializers.IntegerField):
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data: Any) -> Any:
-        user_id = super().to_internal_value(data)
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        # The id is checked as an integer (range validators) before it becomes a user.
+        user_id = super().run_validation(data)
+        if user_id is None:
+            return None
         from pmhub.models import Membership
 
         membership = (

@@ -7,7 +7,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from metrics.urls import api_urlpatterns as metrics_api_urls
 from metrics.urls import ingest_urlpatterns
+from metrics.urls import page_urlpatterns as metrics_page_urls
 from pmhub import api, health, views
 
 router = DefaultRouter()
@@ -21,6 +23,7 @@ router.register("activity", api.ActivityViewSet, basename="activity")
 api_urls = [
     path("workspace/", api.WorkspaceView.as_view(), name="workspace"),
     *router.urls,
+    path("", include((metrics_api_urls, "metrics"))),
 ]
 
 urlpatterns = [
@@ -54,6 +57,7 @@ urlpatterns = [
     path("products/<slug:slug>/", views.product_detail, name="product-detail"),
     path("products/<slug:slug>/edit/", views.product_edit, name="product-edit"),
     path("products/<slug:slug>/archive/", views.product_archive, name="product-archive"),
+    path("", include((metrics_page_urls, "metrics"))),
     # API, its schema and docs
     path("api/v1/", include((api_urls, "api"))),
     path(

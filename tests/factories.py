@@ -162,3 +162,29 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         timeout=120,
         check=False,
     )
+
+
+def app_routes(app: str) -> dict[str, Route]:
+    """The named routes whose views live in ``app`` (e.g. ``"metrics"``), for that app's walkers."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    routes: dict[str, Route] = {}
+
+    def walk(resolver: URLResolver, namespace: str) -> None:
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace in SKIPPED_NAMESPACES:
+                    continue
+                walk(entry, f"{namespace}{entry.namespace}:" if entry.namespace else namespace)
+            elif isinstance(entry, URLPattern):
+                module = getattr(_view_of(entry.callback), "__module__", "") or ""
+                if module.split(".")[0] != app:
+                    continue
+                name = f"{namespace}{entry.name}" if entry.name else f"<unnamed {entry.pattern}>"
+                methods = _drf_methods(entry.callback)
+                if name in routes:
+                    methods |= routes[name].methods
+                routes[name] = Route(name=name, callback=entry.callback, methods=methods)
+
+    walk(get_resolver(), "")
+    return routes

@@ -182,3 +182,12 @@ def test_switching_workspace_changes_what_the_pages_show(client, tenant_a, tenan
     assert tenant_b.product.name in page and tenant_a.product.name not in page
     # the role follows the workspace: a viewer in B sees no "New product"
     assert "New product" not in page
+
+
+def test_api_create_with_a_member_as_owner_stores_that_owner(tenant_a):
+    editor = make_member(tenant_a.workspace, Role.EDITOR)
+    api = api_client(tenant_a.owner, tenant_a.workspace)
+    response = api.post("/api/v1/products/", {"name": "Owned", "owner": editor.pk}, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["owner"]["id"] == editor.pk
+    assert Product.objects.get(pk=response.json()["id"]).owner == editor

@@ -18,12 +18,15 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from metrics.models import WriteKey
+from metrics.services import write_key_create
 from pmhub import services
 from pmhub.capabilities import CAPABILITIES, Action, Role, role_can
 from pmhub.models import ApiToken, AuditEvent, Invitation, Membership, Product, Workspace
 from pmhub.tokens import token_create
 from tests.factories import (
     api_client,
+    app_routes,
     make_invitation,
     make_member,
     make_tenant,
@@ -31,7 +34,8 @@ from tests.factories import (
     workspace_snapshot,
 )
 
-ROUTES = pmhub_routes()
+# The metrics app's API and pages read the same capability table, so the matrix covers them too.
+ROUTES = {**pmhub_routes(), **app_routes("metrics")}
 
 # --- A workspace with one member of every role --------------------------------------------------
 
@@ -49,6 +53,7 @@ class Team:
     archived_product: Product
     invitation: Invitation
     spare_token: ApiToken  # the actor's own, to read and revoke
+    write_key: WriteKey  # of ``product``, to read and revoke
     members: dict[Role, Any] = field(default_factory=dict)
 
     def api(self, *, read_only: bool = False) -> APIClient:
@@ -81,6 +86,7 @@ def build_team(role: Role) -> Team:
         archived_product=archived,
         invitation=make_invitation(ws, owner, "invitee@acme.example"),
         spare_token=token_create(user=actor, workspace=ws, name="spare")[0],
+        write_key=write_key_create(product=tenant.product, actor=owner, name="web")[0],
         members=members,
     )
 
@@ -160,6 +166,18 @@ def _token_made(t: Team) -> bool:
 
 def _spare_revoked(t: Team) -> bool:
     return ApiToken.objects.get(pk=t.spare_token.pk).revoked_at is not None
+
+
+def _product_pk(t: Team) -> dict[str, Any]:
+    return {"product_pk": t.product.pk}
+
+
+def _write_key_made(t: Team) -> bool:
+    return WriteKey.objects.filter(product=t.product, name="new").exists()
+
+
+def _write_key_revoked(t: Team) -> bool:
+    return WriteKey.objects.get(pk=t.write_key.pk).revoked_at is not None
 
 
 API_CASES = [
@@ -267,6 +285,29 @@ API_CASES = [
         Action.ACTIVITY_VIEW,
         kwargs=lambda t: {"pk": AuditEvent.objects.filter(workspace=t.workspace).first().pk},
     ),
+    Request("api:metrics:write-key-list", "get", Action.WRITE_KEY_MANAGE),
+    Request(
+        "api:metrics:write-key-list",
+        "post",
+        Action.WRITE_KEY_MANAGE,
+        body=lambda t: {"product": t.product.pk, "name": "new"},
+        done=_write_key_made,
+    ),
+    Request(
+        "api:metrics:write-key-detail",
+        "get",
+        Action.WRITE_KEY_MANAGE,
+        kwargs=lambda t: {"pk": t.write_key.pk},
+    ),
+    Request(
+        "api:metrics:write-key-detail",
+        "delete",
+        Action.WRITE_KEY_MANAGE,
+        kwargs=lambda t: {"pk": t.write_key.pk},
+        done=_write_key_revoked,
+    ),
+    Request("api:metrics:event-list", "get", Action.EVENT_VIEW, kwargs=_product_pk),
+    Request("api:metrics:rejection-list", "get", Action.EVENT_VIEW, kwargs=_product_pk),
 ]
 
 PAGE_CASES = [
@@ -340,6 +381,23 @@ PAGE_CASES = [
         kwargs=_slug,
         body=lambda t: {"archived": "1"},
         done=_product_archived,
+    ),
+    Request("metrics:product-events", "get", Action.EVENT_VIEW, kwargs=_slug),
+    Request("metrics:product-sources", "get", Action.WRITE_KEY_MANAGE, kwargs=_slug),
+    Request(
+        "metrics:product-sources",
+        "post",
+        Action.WRITE_KEY_MANAGE,
+        kwargs=_slug,
+        body=lambda t: {"name": "new"},
+        done=_write_key_made,
+    ),
+    Request(
+        "metrics:write-key-revoke",
+        "post",
+        Action.WRITE_KEY_MANAGE,
+        kwargs=lambda t: {"slug": t.product.slug, "pk": t.write_key.pk},
+        done=_write_key_revoked,
     ),
 ]
 
@@ -434,7 +492,9 @@ def test_api_request_is_allowed_exactly_for_the_roles_of_its_capability(db, case
 @pytest.mark.parametrize(("case", "role"), _matrix(PAGE_CASES))
 def test_page_request_is_allowed_exactly_for_the_roles_of_its_capability(db, case, role):
     team = build_team(role)
-    ok = {200} if case.method == "get" or case.name == "token-list" else {302}
+    # Pages that show a new secret once answer the POST with the page itself, not a redirect.
+    shows_secret = case.name in ("token-list", "metrics:product-sources")
+    ok = {200} if case.method == "get" or shows_secret else {302}
     _check(team, case, team.page(), allowed_statuses=ok)
 
 

@@ -1,0 +1,225 @@
+"""REST API of the metrics app: write keys, and the event explorer (events and rejections).
+
+Thin views as in ``pmhub.api``: serializers validate and shape, services write, selectors read,
+and ``capabilities`` names the action of the capability table each request needs. A product in a
+URL or a body is looked up in the request's workspace only: another workspace's is a 404 in a URL
+and a 400 naming ``product`` in a body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from metrics import selectors
+from metrics.filters import EventFilter, RejectionFilter
+from metrics.models import Event, Rejection, WriteKey
+from metrics.services import write_key_create, write_key_revoke
+from pmhub.capabilities import Action
+from pmhub.filters import IdFilter
+from pmhub.models import Product
+from pmhub.selectors import product_get
+from pmhub.serializers import MAX_ID, StrictSerializer, UserSummarySerializer
+from pmhub.tenancy import WorkspaceContextMixin, WorkspaceScopedMixin, scope
+
+# --- Write keys ----------------------------------------------------------------------------------
+
+
+class WriteKeySerializer(serializers.ModelSerializer):
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = WriteKey
+        fields = [
+            "id",
+            "product",
+            "name",
+            "prefix",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+            "active",
+        ]
+        read_only_fields = fields
+
+
+class NewWriteKeySerializer(WriteKeySerializer):
+    key = serializers.CharField(read_only=True, help_text="The write key itself; shown only once.")
+
+    class Meta(WriteKeySerializer.Meta):
+        fields = [*WriteKeySerializer.Meta.fields, "key"]
+        read_only_fields = fields
+
+
+class WorkspaceProductField(serializers.IntegerField):
+    """A product id of the request's workspace, not archived (anything else is a 400)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        product_id = super().to_internal_value(data)
+        super().run_validators(product_id)  # the id's range, before it reaches the database
+        product = (
+            scope(Product.objects.select_related("workspace"), self.context["workspace"])
+            .filter(pk=product_id)
+            .first()
+        )
+        if product is None:
+            raise serializers.ValidationError("No product of this workspace has this id.")
+        if product.is_archived:
+            raise serializers.ValidationError("This product is archived; restore it first.")
+        return product
+
+    def run_validators(self, value: Any) -> None:
+        """The validators compare numbers: they ran on the id in ``to_internal_value``."""
+
+    def to_representation(self, value: Any) -> Any:
+        return value.pk if isinstance(value, Product) else value
+
+
+class WriteKeyInput(StrictSerializer):
+    product = WorkspaceProductField(help_text="Id of the product the key sends events to.")
+    name = serializers.CharField(max_length=100, help_text="Where the events come from.")
+
+
+class WriteKeyFilter(django_filters.FilterSet):
+    product = IdFilter(field_name="product_id")
+
+    class Meta:
+        model = WriteKey
+        fields = ["product"]
+
+
+@extend_schema_view(
+    create=extend_schema(request=WriteKeyInput, responses={201: NewWriteKeySerializer}),
+    destroy=extend_schema(
+        responses={204: None}, description="Revoke the write key: its events are refused."
+    ),
+)
+class WriteKeyViewSet(
+    WorkspaceScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Write keys of the workspace's products: what analytics SDKs send events with."""
+
+    queryset = WriteKey.objects.all()
+    serializer_class = WriteKeySerializer
+    filterset_class = WriteKeyFilter
+    ordering_fields = ["created_at", "name", "last_used_at"]
+    ordering = ["-created_at", "-id"]
+    capabilities = {
+        "list": Action.WRITE_KEY_MANAGE,
+        "retrieve": Action.WRITE_KEY_MANAGE,
+        "create": Action.WRITE_KEY_MANAGE,
+        "destroy": Action.WRITE_KEY_MANAGE,
+    }
+
+    def scoped_queryset(self, workspace):
+        return selectors.write_key_list(workspace=workspace)
+
+    def create(self, request: Request) -> Response:
+        data = WriteKeyInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        key, raw = write_key_create(actor=self.actor, **data.validated_data)
+        body = NewWriteKeySerializer(key).data | {"key": raw}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        write_key_revoke(key=self.get_object(), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Event explorer ------------------------------------------------------------------------------
+
+PRODUCT_PATH = OpenApiParameter(
+    "product_pk",
+    int,
+    OpenApiParameter.PATH,
+    description="Id of a product of your workspace.",
+)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    person_id = serializers.IntegerField(
+        read_only=True, help_text="The person at ingestion (persons merged later point onward)."
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "message_id",
+            "type",
+            "name",
+            "user_id",
+            "anonymous_id",
+            "person_id",
+            "timestamp",
+            "received_at",
+            "properties",
+            "traits",
+            "context",
+        ]
+        read_only_fields = fields
+
+
+class RejectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Rejection
+        fields = ["id", "code", "reason", "message_id", "excerpt", "received_at"]
+        read_only_fields = fields
+
+
+class _ProductListView(WorkspaceContextMixin, generics.ListAPIView):
+    """A list of one product's rows: the product is looked up in the request's workspace."""
+
+    filter_backends = [DjangoFilterBackend]
+
+    def product(self) -> Product:
+        return product_get(workspace=self.workspace, pk=self.kwargs["product_pk"])
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=[PRODUCT_PATH], operation_id="product_events_list")
+)
+class EventListView(_ProductListView):
+    """Events the product received, newest arrival first, with the total `count`."""
+
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+    capabilities = {"GET": Action.EVENT_VIEW}
+
+    def get_queryset(self) -> QuerySet[Event]:
+        if getattr(self, "swagger_fake_view", False):  # schema generation has no request
+            return Event.objects.none()
+        return selectors.event_list(product=self.product())
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=[PRODUCT_PATH], operation_id="product_rejections_list")
+)
+class RejectionListView(_ProductListView):
+    """Messages ingestion refused for the product, newest first, each with its reason."""
+
+    serializer_class = RejectionSerializer
+    filterset_class = RejectionFilter
+    capabilities = {"GET": Action.EVENT_VIEW}
+
+    def get_queryset(self) -> QuerySet[Rejection]:
+        if getattr(self, "swagger_fake_view", False):
+            return Rejection.objects.none()
+        return selectors.rejection_list(product=self.product())

@@ -1,0 +1,463 @@
+"""Tenant isolation of the metrics app: a member of workspace A never reads or changes B's rows.
+
+``CASES`` holds, for every named route whose view lives in ``metrics``, how isolation is proven
+there (as tests/pmhub/test_tenancy.py does for the core): B's product or write key addressed by
+id or slug is a 404 for every method and B is unchanged; a list or page shows A's rows and never
+B's; a write without an id lands in A. The ingestion endpoints are not session- or token-scoped:
+the write key alone decides the product, and ``test_a_write_key_of_product_a_never_writes_*``
+proves a key of A can never write into B. ``test_every_metrics_route_has_an_isolation_case``
+compares ``CASES`` with the URL conf, so a new metrics endpoint or page fails until its case is
+written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from metrics.models import Event, Identity, Person, Rejection, WriteKey
+from metrics.services import write_key_create
+from pmhub import services
+from pmhub.capabilities import Role
+from pmhub.models import Membership
+from pmhub.tenancy import SESSION_KEY
+from tests.factories import Tenant, api_client, app_routes, make_tenant, workspace_snapshot
+from tests.metrics.conftest import Source
+
+ROUTES = app_routes("metrics")
+
+# --- Two tenants that both send events -----------------------------------------------------------
+
+
+@dataclass
+class World:
+    a: Tenant
+    b: Tenant
+    actor: Any
+    a_key: WriteKey
+    b_key: WriteKey
+    a_source: Source
+    b_source: Source
+    api: APIClient
+    html: Client
+
+
+def _sent(source: Source, prefix: str) -> None:
+    """Two accepted events and one refused message, through the ingestion HTTP path."""
+    batch = [
+        {
+            "type": "track",
+            "event": f"{prefix}-signed-up",
+            "userId": "shared-user",
+            "messageId": f"{prefix}-1",
+            "properties": {"who": f"{prefix}-props"},
+        },
+        {
+            "type": "identify",
+            "userId": "shared-user",
+            "messageId": "same-id-in-both",
+            "traits": {"plan": prefix},
+        },
+        {"type": "track", "event": "no person", "messageId": f"{prefix}-bad"},
+    ]
+    response = source.post("/v1/batch", {"batch": batch})
+    assert response.status_code == 200, response.content
+
+
+def build_world(*, actor_also_in_b: bool) -> World:
+    a, b = make_tenant("Alpha"), make_tenant("Bravo")
+    actor = a.owner
+    if actor_also_in_b:
+        Membership.objects.create(user=actor, workspace=b.workspace, role=Role.OWNER)
+    a_key, a_raw = write_key_create(product=a.product, actor=a.owner, name="alpha-key")
+    b_key, b_raw = write_key_create(product=b.product, actor=b.owner, name="bravo-key")
+    a_source = Source(tenant=a, product=a.product, key=a_raw, client=Client())
+    b_source = Source(tenant=b, product=b.product, key=b_raw, client=Client())
+    _sent(a_source, "alpha")
+    _sent(b_source, "bravo")
+    html = Client()
+    html.force_login(actor)
+    session = html.session
+    session[SESSION_KEY] = a.workspace.pk
+    session.save()
+    return World(
+        a=a,
+        b=b,
+        actor=actor,
+        a_key=a_key,
+        b_key=b_key,
+        a_source=a_source,
+        b_source=b_source,
+        api=api_client(actor, a.workspace),
+        html=html,
+    )
+
+
+@pytest.fixture(params=["member_of_a_only", "member_of_a_and_b"])
+def world(request, db) -> World:
+    return build_world(actor_also_in_b=request.param == "member_of_a_and_b")
+
+
+def metrics_snapshot(tenant: Tenant) -> dict:
+    """Everything of ``tenant`` a metrics request could change (and what the core could)."""
+    product = tenant.product
+    return {
+        "core": workspace_snapshot(tenant.workspace),
+        "write_keys": list(
+            WriteKey.objects.filter(product=product)
+            .order_by("pk")
+            .values("pk", "name", "prefix", "key_hash", "revoked_at")
+        ),
+        "events": list(
+            Event.objects.filter(product=product)
+            .order_by("pk")
+            .values("pk", "message_id", "name", "person", "properties", "traits")
+        ),
+        "rejections": Rejection.objects.filter(product=product).count(),
+        "persons": list(
+            Person.objects.filter(product=product).order_by("pk").values("pk", "traits")
+        ),
+        "identities": list(
+            Identity.objects.filter(product=product)
+            .order_by("pk")
+            .values("kind", "value", "person")
+        ),
+    }
+
+
+def _ids(model, tenant: Tenant) -> list[int]:
+    return list(model.objects.filter(product=tenant.product).values_list("pk", flat=True))
+
+
+# --- The kinds of case ---------------------------------------------------------------------------
+
+Kwargs = Callable[[World], dict[str, Any]]
+NO_KWARGS: Kwargs = lambda w: {}  # noqa: E731
+
+
+@dataclass(frozen=True)
+class Foreign:
+    """B's object addressed from A: every method is a 404 and B is unchanged."""
+
+    kwargs: Kwargs
+    methods: tuple[str, ...]
+    body: Callable[[World], dict[str, Any]] = lambda w: {}
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list or page of A's product: A's markers appear, B's never.
+
+    A marker is a row id in the API and text that only that row renders in a page.
+    """
+
+    own: Callable[[World], Iterable[Any]]
+    foreign: Callable[[World], Iterable[Any]]
+    kwargs: Kwargs = NO_KWARGS
+
+
+@dataclass(frozen=True)
+class Lands:
+    """A create: it lands in A only."""
+
+    method: str
+    body: Callable[[World], dict[str, Any]]
+    landed: Callable[[World], bool]
+    kwargs: Kwargs = NO_KWARGS
+
+
+@dataclass(frozen=True)
+class Unscoped:
+    """Not session- or token-scoped; ``reason`` says why and names the test that covers it."""
+
+    reason: str
+
+
+Case = Foreign | Rows | Lands | Unscoped
+
+
+def _b_slug(w: World) -> dict[str, Any]:
+    return {"slug": w.b.product.slug}
+
+
+def _a_slug(w: World) -> dict[str, Any]:
+    return {"slug": w.a.product.slug}
+
+
+def _b_product(w: World) -> dict[str, Any]:
+    return {"product_pk": w.b.product.pk}
+
+
+def _a_product(w: World) -> dict[str, Any]:
+    return {"product_pk": w.a.product.pk}
+
+
+def _a_key_named(name: str) -> Callable[[World], bool]:
+    return lambda w: WriteKey.objects.filter(product=w.a.product, name=name).exists()
+
+
+WRITE_KEY_AUTHENTICATED = Unscoped(
+    "not session/token-scoped: write-key authenticated; the key alone picks the product "
+    "(test_a_write_key_of_product_a_never_writes_into_product_b)"
+)
+
+CASES: dict[str, tuple[Case, ...]] = {
+    # --- Pages of a product
+    "metrics:product-events": (
+        Foreign(_b_slug, ("get",)),
+        Rows(
+            kwargs=_a_slug,
+            own=lambda w: ["alpha-signed-up", "alpha-bad"],
+            foreign=lambda w: ["bravo-signed-up", "bravo-bad", "bravo-props"],
+        ),
+    ),
+    "metrics:product-sources": (
+        Foreign(_b_slug, ("get", "post"), lambda w: {"name": "planted"}),
+        Rows(
+            kwargs=_a_slug,
+            own=lambda w: ["alpha-key", w.a_key.prefix],
+            foreign=lambda w: ["bravo-key", w.b_key.prefix],
+        ),
+        Lands("post", lambda w: {"name": "new-key"}, _a_key_named("new-key"), kwargs=_a_slug),
+    ),
+    "metrics:write-key-revoke": (
+        Foreign(lambda w: {"slug": w.b.product.slug, "pk": w.b_key.pk}, ("post",)),
+        # B's key under A's product: still a 404, the key must belong to the product in the URL.
+        Foreign(lambda w: {"slug": w.a.product.slug, "pk": w.b_key.pk}, ("post",)),
+    ),
+    # --- API
+    "api:metrics:write-key-list": (
+        Rows(own=lambda w: [w.a_key.pk], foreign=lambda w: [w.b_key.pk]),
+        Lands(
+            "post",
+            lambda w: {"product": w.a.product.pk, "name": "new-key"},
+            _a_key_named("new-key"),
+        ),
+    ),
+    "api:metrics:write-key-detail": (Foreign(lambda w: {"pk": w.b_key.pk}, ("get", "delete")),),
+    "api:metrics:event-list": (
+        Foreign(_b_product, ("get",)),
+        Rows(
+            kwargs=_a_product,
+            own=lambda w: _ids(Event, w.a),
+            foreign=lambda w: _ids(Event, w.b),
+        ),
+    ),
+    "api:metrics:rejection-list": (
+        Foreign(_b_product, ("get",)),
+        Rows(
+            kwargs=_a_product,
+            own=lambda w: _ids(Rejection, w.a),
+            foreign=lambda w: _ids(Rejection, w.b),
+        ),
+    ),
+    # --- Ingestion (Segment's and PostHog's APIs at the server root)
+    **{
+        f"ingest-{kind}": (WRITE_KEY_AUTHENTICATED,)
+        for kind in ("batch", "track", "identify", "page", "screen", "group", "alias", "posthog")
+    },
+}
+
+
+# --- The registry covers the URL conf ------------------------------------------------------------
+
+
+def test_every_metrics_route_has_an_isolation_case():
+    missing = sorted(set(ROUTES) - set(CASES))
+    stale = sorted(set(CASES) - set(ROUTES))
+    assert not missing, f"metrics routes without a tenant-isolation case in CASES: {missing}"
+    assert not stale, f"CASES names routes that no longer exist: {stale}"
+
+
+def test_every_api_method_of_a_scoped_route_has_a_case():
+    for name, route in ROUTES.items():
+        cases = CASES.get(name, ())
+        if not route.is_api or any(isinstance(c, Unscoped) for c in cases):
+            continue
+        covered: set[str] = set()
+        for case in cases:
+            if isinstance(case, Foreign):
+                covered |= set(case.methods)
+            elif isinstance(case, Rows):
+                covered.add("get")
+            elif isinstance(case, Lands):
+                covered.add(case.method)
+        assert route.methods <= covered, f"{name}: no case for {sorted(route.methods - covered)}"
+
+
+def test_only_the_ingestion_endpoints_are_unscoped():
+    unscoped = {
+        name for name, cases in CASES.items() if any(isinstance(c, Unscoped) for c in cases)
+    }
+    assert unscoped == {name for name in ROUTES if name.startswith("ingest-")}
+
+
+# --- Running the cases ---------------------------------------------------------------------------
+
+
+def _flat(kind: type) -> list[Any]:
+    return [
+        pytest.param(name, case, id=f"{name}#{i}")
+        for name, cases in CASES.items()
+        for i, case in enumerate(cases)
+        if isinstance(case, kind)
+    ]
+
+
+def _send(w: World, name: str, method: str, kwargs: dict[str, Any], body: dict[str, Any] | None):
+    url = reverse(name, kwargs=kwargs)
+    if ROUTES[name].is_api:
+        if method == "get":
+            return w.api.get(url)
+        return getattr(w.api, method)(url, body or {}, format="json")
+    if method == "get":
+        return w.html.get(url)
+    return getattr(w.html, method)(url, body or {})
+
+
+def _visible(name: str, response) -> set[str] | str:
+    if not ROUTES[name].is_api:
+        return response.content.decode()
+    body = response.json()
+    return {str(row["id"]) for row in body.get("results", [body])}
+
+
+@pytest.mark.parametrize(("name", "case"), _flat(Foreign))
+def test_another_workspaces_object_is_404_for_every_method(world, name, case):
+    kwargs = case.kwargs(world)
+    for method in case.methods:
+        before = metrics_snapshot(world.b)
+        response = _send(world, name, method, kwargs, case.body(world))
+        assert response.status_code == 404, f"{method.upper()} {name}: {response.status_code}"
+        text = response.content.decode()
+        assert "Bravo Product" not in text and "bravo-" not in text
+        assert metrics_snapshot(world.b) == before, f"{method.upper()} {name} wrote B"
+
+
+@pytest.mark.parametrize(("name", "case"), _flat(Rows))
+def test_lists_and_pages_show_own_rows_and_never_another_workspaces(world, name, case):
+    response = _send(world, name, "get", case.kwargs(world), None)
+    assert response.status_code == 200
+    seen = _visible(name, response)
+    for marker in case.own(world):
+        assert str(marker) in seen, f"{name} does not show A's {marker!r}"
+    for marker in case.foreign(world):
+        assert str(marker) not in seen, f"{name} shows B's {marker!r}"
+
+
+@pytest.mark.parametrize(("name", "case"), _flat(Lands))
+def test_writes_without_an_id_land_in_the_current_workspace_only(world, name, case):
+    before = metrics_snapshot(world.b)
+    response = _send(world, name, case.method, case.kwargs(world), case.body(world))
+    assert response.status_code in (200, 201, 302), response.content[:500]
+    assert case.landed(world), f"{case.method.upper()} {name} did not land in A"
+    assert metrics_snapshot(world.b) == before
+
+
+# --- Cases that need more than one request -------------------------------------------------------
+
+
+def test_the_write_key_list_filtered_by_another_workspaces_product_finds_nothing(world):
+    response = world.api.get(reverse("api:metrics:write-key-list"), {"product": world.b.product.pk})
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
+def test_a_write_key_for_another_workspaces_product_is_a_400_naming_product(world):
+    before = metrics_snapshot(world.b)
+    response = world.api.post(
+        reverse("api:metrics:write-key-list"),
+        {"product": world.b.product.pk, "name": "planted"},
+        format="json",
+    )
+    assert response.status_code == 400 and set(response.json()["fields"]) == {"product"}
+    assert metrics_snapshot(world.b) == before
+
+
+def test_products_with_the_same_slug_in_two_workspaces_each_show_their_own_events(world):
+    mine = services.product_create(workspace=world.a.workspace, actor=world.actor, name="Shared")
+    theirs = services.product_create(
+        workspace=world.b.workspace, actor=world.b.owner, name="Shared"
+    )
+    assert mine.slug == theirs.slug
+    _, mine_raw = write_key_create(product=mine, actor=world.actor, name="mine-key")
+    _, theirs_raw = write_key_create(product=theirs, actor=world.b.owner, name="theirs-key")
+    event = {"type": "track", "userId": "u", "messageId": "x"}
+    Source(world.a, mine, mine_raw, Client()).post("/v1/track", {**event, "event": "mine-event"})
+    Source(world.b, theirs, theirs_raw, Client()).post(
+        "/v1/track", {**event, "event": "their-event"}
+    )
+
+    page = world.html.get(reverse("metrics:product-events", args=[mine.slug])).content.decode()
+    assert "mine-event" in page and "their-event" not in page
+    keys = world.html.get(reverse("metrics:product-sources", args=[mine.slug])).content.decode()
+    assert "mine-key" in keys and "theirs-key" not in keys
+
+
+# --- Ingestion: the write key decides the product ------------------------------------------------
+
+SEGMENT_BODIES = {
+    "/v1/track": {"userId": "planted", "event": "Planted"},
+    "/v1/identify": {"userId": "shared-user", "traits": {"plan": "planted"}},
+    "/v1/page": {"userId": "planted", "name": "Planted"},
+    "/v1/screen": {"userId": "planted", "name": "Planted"},
+    "/v1/group": {"userId": "planted", "groupId": "g1"},
+    "/v1/alias": {"userId": "shared-user", "previousId": "planted"},
+}
+# Fields a client might hope to steer the product with: all ignored.
+SMUGGLED = {"product": "B_PRODUCT", "productId": "B_PRODUCT", "projectId": "B_PRODUCT"}
+
+
+def _ingestion_requests(w: World) -> list[tuple[str, dict, bool]]:
+    """(path, body, key in the header?) for every ingestion route, all carrying A's key only."""
+    smuggled = {k: w.b.product.pk for k in SMUGGLED}
+    requests = []
+    for n, (path, fields) in enumerate(SEGMENT_BODIES.items()):
+        # B's write key in the body loses to A's key in the Authorization header.
+        body = {**fields, **smuggled, "messageId": "same-id-in-both", "writeKey": w.b_source.key}
+        requests.append((path, body, True))
+        requests.append(
+            (
+                path,
+                {**fields, "messageId": f"body-key-{n}", "writeKey": w.a_source.key, **smuggled},
+                False,
+            )
+        )
+    in_batch = {**SEGMENT_BODIES["/v1/track"], **smuggled, "type": "track", "messageId": "b-1"}
+    requests.append(("/v1/batch", {"batch": [in_batch], "writeKey": w.b_source.key}, True))
+    posthog = {"event": "Planted", "distinct_id": "shared-user", "properties": {"$set": {"p": 1}}}
+    for path in ("/capture/", "/e/", "/i/v0/e/", "/batch/"):
+        body = {**posthog, "uuid": f"ph-{path.strip('/')}", "api_key": w.a_source.key, **smuggled}
+        if path == "/batch/":
+            body = {"api_key": w.a_source.key, "batch": [body]}
+        requests.append((path, body, False))
+    return requests
+
+
+def test_a_write_key_of_product_a_never_writes_into_product_b(world):
+    before_b = metrics_snapshot(world.b)
+    a_events = Event.objects.filter(product=world.a.product).count()
+    for path, body, in_header in _ingestion_requests(world):
+        response = world.a_source.post(path, body, key=None if in_header else "")
+        assert response.status_code == 200, (path, response.content)
+    assert metrics_snapshot(world.b) == before_b
+    # B's person with the same userId kept B's traits; A got every event (one dedupes in A).
+    assert Person.objects.filter(product=world.b.product, traits={"plan": "bravo"}).exists()
+    assert Event.objects.filter(product=world.a.product).count() > a_events
+    assert not Event.objects.filter(product=world.b.product, name="Planted").exists()
+
+
+def test_bs_own_write_key_writes_into_b_only(world):
+    """The converse of the above: B's key writes into B, and A is unchanged."""
+    before_a = metrics_snapshot(world.a)
+    response = world.b_source.post(
+        "/v1/track", {"userId": "u", "event": "B only", "messageId": "b"}
+    )
+    assert response.status_code == 200
+    assert Event.objects.filter(product=world.b.product, name="B only").exists()
+    assert metrics_snapshot(world.a) == before_a
