@@ -1,4 +1,4 @@
-"""REST API of the metrics app: write keys, and the event explorer (events and rejections).
+"""REST API of the metrics app: write keys, the event explorer, metric definitions and series.
 
 Thin views as in ``pmhub.api``: serializers validate and shape, services write, selectors read,
 and ``capabilities`` names the action of the capability table each request needs. A product in a
@@ -17,10 +17,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from metrics import selectors
 from metrics.filters import EventFilter, RejectionFilter
-from metrics.models import Event, Rejection, WriteKey
+from metrics.models import Event, Interval, Metric, Rejection, WriteKey
 from metrics.services import write_key_create, write_key_revoke
 from pmhub.capabilities import Action
 from pmhub.filters import IdFilter
@@ -223,3 +224,124 @@ class RejectionListView(_ProductListView):
         if getattr(self, "swagger_fake_view", False):
             return Rejection.objects.none()
         return selectors.rejection_list(product=self.product())
+
+
+# --- Metrics and their series --------------------------------------------------------------------
+
+# A series request may span at most this many days (resource limits: no unbounded reads).
+MAX_SERIES_DAYS = 1100
+
+
+class MetricSerializer(serializers.ModelSerializer):
+    numerator: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="key", read_only=True
+    )
+    denominator: serializers.SlugRelatedField = serializers.SlugRelatedField(
+        slug_field="key", read_only=True
+    )
+
+    class Meta:
+        model = Metric
+        fields = [
+            "id",
+            "key",
+            "name",
+            "description",
+            "kind",
+            "event",
+            "value_property",
+            "window_days",
+            "retention_weeks",
+            "numerator",
+            "denominator",
+            "unit",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SeriesQuery(serializers.Serializer):
+    interval = serializers.ChoiceField(choices=Interval.choices, default=Interval.DAY)
+    to = serializers.DateField(required=False, help_text="Last bucket (default: the latest).")
+
+    def validate(self, attrs: dict) -> dict:
+        start, end = attrs.get("from"), attrs.get("to")
+        if start and end and start > end:
+            raise serializers.ValidationError({"from": ["from must not be after to."]})
+        if start and end and (end - start).days >= MAX_SERIES_DAYS:
+            raise serializers.ValidationError(
+                {"from": [f"A series spans at most {MAX_SERIES_DAYS} days."]}
+            )
+        return attrs
+
+
+# ``from`` is a Python keyword, so it is declared by name.
+SeriesQuery._declared_fields["from"] = serializers.DateField(
+    required=False, help_text="First bucket (default: 90 days before `to`)."
+)
+
+
+class PointSerializer(serializers.Serializer):
+    bucket = serializers.DateField()
+    value = serializers.FloatField(allow_null=True)
+
+
+class SeriesSerializer(serializers.Serializer):
+    metric = serializers.CharField(help_text="The metric's key.")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    interval = serializers.CharField()
+    computed_at = serializers.DateTimeField(allow_null=True)
+    points = PointSerializer(many=True)
+
+
+METRIC_KEY_PATH = OpenApiParameter("key", str, OpenApiParameter.PATH, description="Metric key.")
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=[PRODUCT_PATH], operation_id="product_metrics_list")
+)
+class MetricListView(_ProductListView):
+    """The product's metric definitions (the standard KPI set and any added)."""
+
+    serializer_class = MetricSerializer
+    capabilities = {"GET": Action.METRIC_VIEW}
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Metric]:
+        if getattr(self, "swagger_fake_view", False):
+            return Metric.objects.none()
+        return selectors.metric_list(product=self.product())
+
+
+class SeriesView(WorkspaceContextMixin, APIView):
+    """A metric's computed values per bucket; dashboards read the same points."""
+
+    capabilities = {"GET": Action.METRIC_VIEW}
+
+    @extend_schema(
+        parameters=[PRODUCT_PATH, METRIC_KEY_PATH, SeriesQuery],
+        responses=SeriesSerializer,
+        operation_id="product_metric_series",
+    )
+    def get(self, request: Request, product_pk: str, key: str) -> Response:
+        product = product_get(workspace=self.workspace, pk=product_pk)
+        metric = selectors.metric_get(product=product, key=key)
+        query = SeriesQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        series = selectors.metric_series(
+            metric=metric,
+            interval=query.validated_data["interval"],
+            start=query.validated_data.get("from"),
+            end=query.validated_data.get("to"),
+        )
+        body = {
+            "metric": metric.key,
+            "name": metric.name,
+            "kind": metric.kind,
+            "interval": series.interval,
+            "computed_at": series.computed_at,
+            "points": [{"bucket": bucket, "value": value} for bucket, value in series.points],
+        }
+        return Response(SeriesSerializer(body).data)

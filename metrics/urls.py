@@ -24,6 +24,12 @@ api_urlpatterns = [
     *router.urls,
     re_path(rf"{_PRODUCT}/events/$", api.EventListView.as_view(), name="event-list"),
     re_path(rf"{_PRODUCT}/rejections/$", api.RejectionListView.as_view(), name="rejection-list"),
+    re_path(rf"{_PRODUCT}/metrics/$", api.MetricListView.as_view(), name="metric-list"),
+    re_path(
+        rf"{_PRODUCT}/metrics/(?P<key>[-a-zA-Z0-9_]{{1,60}})/series/$",
+        api.SeriesView.as_view(),
+        name="metric-series",
+    ),
 ]
 
 # Pages of a product, in the ``metrics`` namespace.

@@ -43,6 +43,7 @@ class Action(StrEnum):
     ACTIVITY_VIEW = "activity.view"
     EVENT_VIEW = "event.view"
     WRITE_KEY_MANAGE = "write_key.manage"
+    METRIC_VIEW = "metric.view"
 
 
 _EVERYONE = frozenset(Role)
@@ -68,6 +69,7 @@ CAPABILITIES: dict[Action, frozenset[Role]] = {
     Action.EVENT_VIEW: _EVERYONE,
     # A write key lets anyone who holds it send events into the product's metrics.
     Action.WRITE_KEY_MANAGE: _PLANNERS,
+    Action.METRIC_VIEW: _EVERYONE,
 }
 
 # What each action means, for docs/permissions.md.
@@ -87,6 +89,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.ACTIVITY_VIEW: "Read the activity feed (audit trail)",
     Action.EVENT_VIEW: "See the analytics events a product received, and the rejected ones",
     Action.WRITE_KEY_MANAGE: "Create and revoke a product's write keys (event sources)",
+    Action.METRIC_VIEW: "See metric definitions, their series and KPI dashboards",
 }
 
 

@@ -21,7 +21,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from metrics.models import Event, Identity, Person, Rejection, WriteKey
+from metrics.models import Event, Identity, Metric, Person, Rejection, WriteKey
 from metrics.services import write_key_create
 from pmhub import services
 from pmhub.capabilities import Role
@@ -257,6 +257,15 @@ CASES: dict[str, tuple[Case, ...]] = {
             foreign=lambda w: _ids(Rejection, w.b),
         ),
     ),
+    "api:metrics:metric-list": (
+        Foreign(_b_product, ("get",)),
+        Rows(
+            kwargs=_a_product,
+            own=lambda w: _ids(Metric, w.a),
+            foreign=lambda w: _ids(Metric, w.b),
+        ),
+    ),
+    "api:metrics:metric-series": (Foreign(lambda w: {**_b_product(w), "key": "dau"}, ("get",)),),
     # --- Ingestion (Segment's and PostHog's APIs at the server root)
     **{
         f"ingest-{kind}": (WRITE_KEY_AUTHENTICATED,)

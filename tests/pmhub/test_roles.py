@@ -308,6 +308,13 @@ API_CASES = [
     ),
     Request("api:metrics:event-list", "get", Action.EVENT_VIEW, kwargs=_product_pk),
     Request("api:metrics:rejection-list", "get", Action.EVENT_VIEW, kwargs=_product_pk),
+    Request("api:metrics:metric-list", "get", Action.METRIC_VIEW, kwargs=_product_pk),
+    Request(
+        "api:metrics:metric-series",
+        "get",
+        Action.METRIC_VIEW,
+        kwargs=lambda t: {**_product_pk(t), "key": "dau"},
+    ),
 ]
 
 PAGE_CASES = [
