@@ -21,8 +21,14 @@ from rest_framework.views import APIView
 
 from metrics import selectors
 from metrics.filters import EventFilter, RejectionFilter
-from metrics.models import Event, Interval, Metric, Rejection, WriteKey
-from metrics.services import write_key_create, write_key_revoke
+from metrics.models import Event, Interval, Metric, MetricKind, Rejection, WriteKey
+from metrics.services import (
+    metric_create,
+    metric_delete,
+    metric_update,
+    write_key_create,
+    write_key_revoke,
+)
 from pmhub.capabilities import Action
 from pmhub.filters import IdFilter
 from pmhub.models import Product
@@ -299,20 +305,111 @@ class SeriesSerializer(serializers.Serializer):
 METRIC_KEY_PATH = OpenApiParameter("key", str, OpenApiParameter.PATH, description="Metric key.")
 
 
+class MetricKeyField(serializers.SlugField):
+    """Another metric of the same product, named by its key (a ratio's parts)."""
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        key = super().run_validation(data)  # the key is checked as text before it is looked up
+        if key is None:
+            return None
+        metric = selectors.metric_list(product=self.context["product"]).filter(key=key).first()
+        if metric is None:
+            raise serializers.ValidationError(f"This product has no metric {key!r}.")
+        return metric
+
+
+class MetricInput(StrictSerializer):
+    key = serializers.SlugField(max_length=60)
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(max_length=500, allow_blank=True, required=False)
+    kind = serializers.ChoiceField(choices=MetricKind.choices)
+    event = serializers.CharField(
+        max_length=200,
+        allow_blank=True,
+        required=False,
+        help_text="Only track events of this name (blank: any event).",
+    )
+    value_property = serializers.CharField(max_length=200, allow_blank=True, required=False)
+    window_days = serializers.IntegerField(
+        min_value=1, max_value=365, required=False, allow_null=True
+    )
+    retention_weeks = serializers.IntegerField(min_value=1, max_value=52, required=False)
+    numerator = MetricKeyField(max_length=60, required=False, allow_null=True)
+    denominator = MetricKeyField(max_length=60, required=False, allow_null=True)
+    unit = serializers.CharField(max_length=20, allow_blank=True, required=False)
+
+
 @extend_schema_view(
-    get=extend_schema(parameters=[PRODUCT_PATH], operation_id="product_metrics_list")
+    get=extend_schema(parameters=[PRODUCT_PATH], operation_id="product_metrics_list"),
+    post=extend_schema(
+        parameters=[PRODUCT_PATH],
+        request=MetricInput,
+        responses={201: MetricSerializer},
+        operation_id="product_metrics_create",
+    ),
 )
 class MetricListView(_ProductListView):
     """The product's metric definitions (the standard KPI set and any added)."""
 
     serializer_class = MetricSerializer
-    capabilities = {"GET": Action.METRIC_VIEW}
+    capabilities = {"GET": Action.METRIC_VIEW, "POST": Action.METRIC_MANAGE}
     filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Metric]:
         if getattr(self, "swagger_fake_view", False):
             return Metric.objects.none()
         return selectors.metric_list(product=self.product())
+
+    def post(self, request: Request, product_pk: str) -> Response:
+        product = self.product()
+        data = MetricInput(data=request.data, context={"product": product})
+        data.is_valid(raise_exception=True)
+        metric = metric_create(product=product, actor=self.actor, **data.validated_data)
+        return Response(MetricSerializer(metric).data, status=status.HTTP_201_CREATED)
+
+
+class MetricDetailView(WorkspaceContextMixin, APIView):
+    """One metric definition: read, change (values are recomputed) or delete."""
+
+    capabilities = {
+        "GET": Action.METRIC_VIEW,
+        "PATCH": Action.METRIC_MANAGE,
+        "DELETE": Action.METRIC_MANAGE,
+    }
+
+    def _metric(self, product_pk: str, key: str) -> Metric:
+        product = product_get(workspace=self.workspace, pk=product_pk)
+        return selectors.metric_get(product=product, key=key)
+
+    @extend_schema(
+        parameters=[PRODUCT_PATH, METRIC_KEY_PATH],
+        responses=MetricSerializer,
+        operation_id="product_metric_retrieve",
+    )
+    def get(self, request: Request, product_pk: str, key: str) -> Response:
+        return Response(MetricSerializer(self._metric(product_pk, key)).data)
+
+    @extend_schema(
+        parameters=[PRODUCT_PATH, METRIC_KEY_PATH],
+        request=MetricInput(partial=True),
+        responses=MetricSerializer,
+        operation_id="product_metric_update",
+    )
+    def patch(self, request: Request, product_pk: str, key: str) -> Response:
+        metric = self._metric(product_pk, key)
+        data = MetricInput(data=request.data, partial=True, context={"product": metric.product})
+        data.is_valid(raise_exception=True)
+        metric_update(metric=metric, actor=self.actor, **data.validated_data)
+        return Response(MetricSerializer(metric).data)
+
+    @extend_schema(
+        parameters=[PRODUCT_PATH, METRIC_KEY_PATH],
+        responses={204: None},
+        operation_id="product_metric_destroy",
+    )
+    def delete(self, request: Request, product_pk: str, key: str) -> Response:
+        metric_delete(metric=self._metric(product_pk, key), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class SeriesView(WorkspaceContextMixin, APIView):

@@ -26,6 +26,11 @@ api_urlpatterns = [
     re_path(rf"{_PRODUCT}/rejections/$", api.RejectionListView.as_view(), name="rejection-list"),
     re_path(rf"{_PRODUCT}/metrics/$", api.MetricListView.as_view(), name="metric-list"),
     re_path(
+        rf"{_PRODUCT}/metrics/(?P<key>[-a-zA-Z0-9_]{{1,60}})/$",
+        api.MetricDetailView.as_view(),
+        name="metric-detail",
+    ),
+    re_path(
         rf"{_PRODUCT}/metrics/(?P<key>[-a-zA-Z0-9_]{{1,60}})/series/$",
         api.SeriesView.as_view(),
         name="metric-series",

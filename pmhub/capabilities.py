@@ -44,6 +44,7 @@ class Action(StrEnum):
     EVENT_VIEW = "event.view"
     WRITE_KEY_MANAGE = "write_key.manage"
     METRIC_VIEW = "metric.view"
+    METRIC_MANAGE = "metric.manage"
 
 
 _EVERYONE = frozenset(Role)
@@ -70,6 +71,7 @@ CAPABILITIES: dict[Action, frozenset[Role]] = {
     # A write key lets anyone who holds it send events into the product's metrics.
     Action.WRITE_KEY_MANAGE: _PLANNERS,
     Action.METRIC_VIEW: _EVERYONE,
+    Action.METRIC_MANAGE: _PLANNERS,
 }
 
 # What each action means, for docs/permissions.md.
@@ -90,6 +92,7 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.EVENT_VIEW: "See the analytics events a product received, and the rejected ones",
     Action.WRITE_KEY_MANAGE: "Create and revoke a product's write keys (event sources)",
     Action.METRIC_VIEW: "See metric definitions, their series and KPI dashboards",
+    Action.METRIC_MANAGE: "Define, change and delete a product's metrics",
 }
 
 

@@ -258,11 +258,22 @@ CASES: dict[str, tuple[Case, ...]] = {
         ),
     ),
     "api:metrics:metric-list": (
-        Foreign(_b_product, ("get",)),
+        Foreign(
+            _b_product,
+            ("get", "post"),
+            body=lambda w: {"key": "x", "name": "X", "kind": "event_count"},
+        ),
         Rows(
             kwargs=_a_product,
             own=lambda w: _ids(Metric, w.a),
             foreign=lambda w: _ids(Metric, w.b),
+        ),
+    ),
+    "api:metrics:metric-detail": (
+        Foreign(
+            lambda w: {**_b_product(w), "key": "dau"},
+            ("get", "patch", "delete"),
+            body=lambda w: {"name": "Renamed"},
         ),
     ),
     "api:metrics:metric-series": (Foreign(lambda w: {**_b_product(w), "key": "dau"}, ("get",)),),

@@ -18,7 +18,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from metrics.models import WriteKey
+from metrics.models import Metric, WriteKey
 from metrics.services import write_key_create
 from pmhub import services
 from pmhub.capabilities import CAPABILITIES, Action, Role, role_can
@@ -309,6 +309,40 @@ API_CASES = [
     Request("api:metrics:event-list", "get", Action.EVENT_VIEW, kwargs=_product_pk),
     Request("api:metrics:rejection-list", "get", Action.EVENT_VIEW, kwargs=_product_pk),
     Request("api:metrics:metric-list", "get", Action.METRIC_VIEW, kwargs=_product_pk),
+    Request(
+        "api:metrics:metric-list",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_product_pk,
+        body=lambda t: {
+            "key": "signups",
+            "name": "Sign-ups",
+            "kind": "event_count",
+            "event": "Signed Up",
+        },
+        done=lambda t: Metric.objects.filter(product=t.product, key="signups").exists(),
+    ),
+    Request(
+        "api:metrics:metric-detail",
+        "get",
+        Action.METRIC_VIEW,
+        kwargs=lambda t: {**_product_pk(t), "key": "dau"},
+    ),
+    Request(
+        "api:metrics:metric-detail",
+        "patch",
+        Action.METRIC_MANAGE,
+        kwargs=lambda t: {**_product_pk(t), "key": "dau"},
+        body=lambda t: {"name": "Daily actives"},
+        done=lambda t: Metric.objects.get(product=t.product, key="dau").name == "Daily actives",
+    ),
+    Request(
+        "api:metrics:metric-detail",
+        "delete",
+        Action.METRIC_MANAGE,
+        kwargs=lambda t: {**_product_pk(t), "key": "new_users"},
+        done=lambda t: not Metric.objects.filter(product=t.product, key="new_users").exists(),
+    ),
     Request(
         "api:metrics:metric-series",
         "get",
