@@ -258,6 +258,7 @@ class MetricSerializer(serializers.ModelSerializer):
             "value_property",
             "window_days",
             "retention_weeks",
+            "percentile",
             "numerator",
             "denominator",
             "unit",
@@ -334,6 +335,9 @@ class MetricInput(StrictSerializer):
         min_value=1, max_value=365, required=False, allow_null=True
     )
     retention_weeks = serializers.IntegerField(min_value=1, max_value=52, required=False)
+    percentile = serializers.IntegerField(
+        min_value=1, max_value=99, required=False, allow_null=True, help_text="e.g. 95 for p95"
+    )
     numerator = MetricKeyField(max_length=60, required=False, allow_null=True)
     denominator = MetricKeyField(max_length=60, required=False, allow_null=True)
     unit = serializers.CharField(max_length=20, allow_blank=True, required=False)

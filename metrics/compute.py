@@ -57,7 +57,7 @@ class Selection:
 def selection_of(metric: Metric) -> Selection | None:
     if metric.kind == MetricKind.RATIO:
         return None
-    if metric.kind in (MetricKind.SUM, MetricKind.AVERAGE):
+    if metric.kind in (MetricKind.SUM, MetricKind.AVERAGE, MetricKind.PERCENTILE, MetricKind.NPS):
         return Selection(metric.event, metric.value_property)
     return Selection(metric.event, "")
 
@@ -361,6 +361,14 @@ def _targets(metric: Metric, ctx: _Context) -> dict[str, set[date]]:
         return {i: ctx.buckets(days, i) for i in Interval.values}
     if kind == MetricKind.NEW_USERS:
         return {i: ctx.buckets(ctx.first_changed, i) for i in Interval.values}
+    if kind == MetricKind.CHURN:
+        # A bucket's churn compares it with the bucket before: a change reaches the next one.
+        out = {}
+        for interval in Interval.values:
+            changed = ctx.buckets(ctx.dirty, interval)
+            following = {bucket_last_day(b, interval) + DAY for b in changed}
+            out[interval] = changed | {b for b in ctx.buckets(following, interval) if b <= ctx.last}
+        return out
     if kind == MetricKind.RETENTION:
         offset = timedelta(weeks=metric.retention_weeks)
         cohorts = ctx.buckets(ctx.first_changed, Interval.WEEK) | {
@@ -383,6 +391,10 @@ def _values(
     assert selection is not None
     if kind == MetricKind.RETENTION:
         return _retention(ctx, selection, buckets, metric.retention_weeks)
+    if kind in (MetricKind.PERCENTILE, MetricKind.NPS):
+        return _from_values(metric, ctx, selection, interval, buckets)
+    if kind == MetricKind.CHURN:
+        return _churn(ctx, selection, interval, buckets)
     if kind in (MetricKind.ACTIVE_USERS, MetricKind.STICKINESS):
         days = {ctx.evaluation_day(b, interval): b for b in buckets}
         if kind == MetricKind.ACTIVE_USERS:
@@ -478,6 +490,71 @@ def _retention(
         else None
         for cohort in cohorts
     }
+
+
+def percentile(values: list[float], p: float) -> float:
+    """The ``p``-th percentile, interpolating between closest ranks (as percentile_cont)."""
+    ordered = sorted(values)
+    rank = (len(ordered) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def net_promoter_score(scores: list[float]) -> float:
+    """100 × (share of 9–10 answers − share of 0–6 answers)."""
+    promoters = sum(1 for s in scores if s >= 9)
+    detractors = sum(1 for s in scores if s <= 6)
+    return 100 * (promoters - detractors) / len(scores)
+
+
+def _from_values(
+    metric: Metric, ctx: _Context, selection: Selection, interval: str, buckets: set[date]
+) -> dict[date, float | None]:
+    """Percentiles and NPS need every value, not sums: read them from the bucket's events."""
+    low = datetime.combine(min(buckets), datetime.min.time(), tzinfo=UTC)
+    last = min(bucket_last_day(max(buckets), interval), ctx.last)
+    high = datetime.combine(last + DAY, datetime.min.time(), tzinfo=UTC)
+    events = Event.objects.filter(
+        product=ctx.product, timestamp__gte=low, timestamp__lt=high, type__in=ACTIVITY_TYPES
+    )
+    if selection.event:
+        events = events.filter(type="track", name=selection.event)
+    values: dict[date, list[float]] = defaultdict(list)
+    for stamp, properties in events.values_list("timestamp", "properties"):
+        value = properties.get(selection.value_property)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            continue
+        if metric.kind == MetricKind.NPS and not 0 <= value <= 10:
+            continue  # not an answer on the 0–10 scale
+        values[bucket_of(_utc_day(stamp), interval)].append(float(value))
+    out: dict[date, float | None] = {}
+    for bucket in buckets:
+        found = values.get(bucket)
+        if not found:
+            out[bucket] = None
+        elif metric.kind == MetricKind.NPS:
+            out[bucket] = net_promoter_score(found)
+        else:
+            out[bucket] = percentile(found, metric.percentile or 50)
+    return out
+
+
+def _churn(
+    ctx: _Context, selection: Selection, interval: str, buckets: set[date]
+) -> dict[date, float | None]:
+    """Share of the previous bucket's active persons with no event in this bucket."""
+    previous = {b: bucket_of(b - DAY, interval) for b in buckets}
+    low = min(previous.values())
+    high = min(bucket_last_day(max(buckets), interval), ctx.last)
+    active: dict[date, set[int]] = defaultdict(set)
+    for day, day_rows in ctx.rows(selection, low, high).items():
+        active[bucket_of(day, interval)].update(row[1] for row in day_rows)
+    out: dict[date, float | None] = {}
+    for bucket, before in previous.items():
+        was = active.get(before, set()) if before >= bucket_of(ctx.first, interval) else set()
+        out[bucket] = len(was - active.get(bucket, set())) / len(was) if was else None
+    return out
 
 
 def _ratio(metric: Metric, interval: str, buckets: set[date]) -> dict[date, float | None]:

@@ -193,6 +193,9 @@ class MetricKind(models.TextChoices):
     SUM = "sum", "Sum of a property"
     AVERAGE = "average", "Average of a property"
     RATIO = "ratio", "Ratio of two metrics"
+    PERCENTILE = "percentile", "Percentile of a property"
+    NPS = "nps", "Net Promoter Score"
+    CHURN = "churn", "Churn"
 
 
 class Interval(models.TextChoices):
@@ -220,6 +223,9 @@ class Metric(models.Model):
     value_property = models.CharField(max_length=200, blank=True)
     window_days = models.PositiveSmallIntegerField(null=True, blank=True)
     retention_weeks = models.PositiveSmallIntegerField(default=1)
+    percentile = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1–99, for percentile metrics (e.g. 95 for p95)"
+    )
     numerator = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )

@@ -474,6 +474,7 @@ METRIC_FIELDS = (
     "value_property",
     "window_days",
     "retention_weeks",
+    "percentile",
     "numerator",
     "denominator",
     "unit",
@@ -501,8 +502,11 @@ def _check_metric(product: Product, fields: dict, instance: Metric | None = None
         raise ApplicationError(f"Unknown kind {kind!r}.", field="kind")
     if kind == MetricKind.ACTIVE_USERS and not 1 <= (merged.get("window_days") or 0) <= 365:
         raise ApplicationError("Active users need a window of 1 to 365 days.", field="window_days")
-    if kind in (MetricKind.SUM, MetricKind.AVERAGE) and not merged.get("value_property"):
-        raise ApplicationError("Say which numeric property to add up.", field="value_property")
+    needs_value = (MetricKind.SUM, MetricKind.AVERAGE, MetricKind.PERCENTILE, MetricKind.NPS)
+    if kind in needs_value and not merged.get("value_property"):
+        raise ApplicationError("Say which numeric property to read.", field="value_property")
+    if kind == MetricKind.PERCENTILE and not 1 <= (merged.get("percentile") or 0) <= 99:
+        raise ApplicationError("Choose a percentile from 1 to 99.", field="percentile")
     if kind == MetricKind.RETENTION and not 1 <= (merged.get("retention_weeks") or 0) <= 52:
         raise ApplicationError("Retention looks 1 to 52 weeks ahead.", field="retention_weeks")
     if kind == MetricKind.RATIO:

@@ -65,8 +65,12 @@ def generate(seed: int, events: int, persons: int) -> list[list[dict]]:
                 message["event"] = name
                 if name == "Order Completed":
                     message["properties"] = {"revenue": rng.choice([9, 19.5, 49, 99.99])}
+                elif name == "Signed Up" and rng.random() < 0.5:
+                    message["event"] = "Survey Answered"
+                    message["properties"] = {"score": rng.randrange(0, 11)}
             else:
                 message["name"] = "Home"
+                message["properties"] = {"load_ms": rng.randrange(80, 2000)}
             emit(message)
         else:
             emit(base | {"type": "track", "event": "Feature Used", "anonymousId": f"anon-{person}"})
@@ -110,6 +114,32 @@ def _last_day(bucket: date, interval: str) -> date:
     return (bucket.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
+def _p(values: list[float], p: int) -> float | None:
+    """Percentile by linear interpolation between closest ranks (numpy's default)."""
+    if not values:
+        return None
+    rank = (len(values) - 1) * p / 100
+    low = int(rank)
+    high = min(low + 1, len(values) - 1)
+    return values[low] + (values[high] - values[low]) * (rank - low)
+
+
+# Metrics the reference test defines on top of the standard set: (key, fields).
+EXTRA_METRICS = [
+    (
+        "load_p90",
+        {
+            "name": "Load time p90",
+            "kind": "percentile",
+            "value_property": "load_ms",
+            "percentile": 90,
+        },
+    ),
+    ("nps", {"name": "NPS", "kind": "nps", "event": "Survey Answered", "value_property": "score"}),
+    ("churn", {"name": "Churn", "kind": "churn"}),
+]
+
+
 def expected(batches: list[list[dict]]) -> dict[tuple[str, str], dict[date, float | None]]:
     """Every standard metric, per interval, per bucket, from the messages alone."""
     messages = {m["messageId"]: m for batch in batches for m in batch}.values()
@@ -121,15 +151,21 @@ def expected(batches: list[list[dict]]) -> dict[tuple[str, str], dict[date, floa
             components.union(f"u:{m['previousId']}", f"u:{m['userId']}")
     active: dict[date, set[str]] = defaultdict(set)
     revenue: dict[date, float] = defaultdict(float)
+    loads: dict[date, list[float]] = defaultdict(list)
+    scores: dict[date, list[float]] = defaultdict(list)
     for m in messages:
         if m["type"] not in ("track", "page", "screen"):
             continue
         who = f"u:{m['userId']}" if m.get("userId") else f"a:{m['anonymousId']}"
         day = datetime.fromisoformat(m["timestamp"]).astimezone(UTC).date()
         active[day].add(components.find(who))
-        value = (m.get("properties") or {}).get("revenue")
-        if isinstance(value, (int, float)):
-            revenue[day] += value
+        properties = m.get("properties") or {}
+        if isinstance(properties.get("revenue"), (int, float)):
+            revenue[day] += properties["revenue"]
+        if isinstance(properties.get("load_ms"), (int, float)):
+            loads[day].append(properties["load_ms"])
+        if m.get("event") == "Survey Answered":
+            scores[day].append(properties["score"])
     first_day, last_day = min(active), max(active)
     days = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
     first_seen: dict[str, date] = {}
@@ -165,6 +201,18 @@ def expected(batches: list[list[dict]]) -> dict[tuple[str, str], dict[date, floa
         out[("revenue", interval)] = {b: sum(revenue[d] for d in in_bucket(b)) for b in buckets}
         users = {b: set().union(*(active[d] for d in in_bucket(b))) for b in buckets}
         out[("users", interval)] = {b: float(len(users[b])) for b in buckets}
+        load_values = {b: sorted(v for d in in_bucket(b) for v in loads[d]) for b in buckets}
+        out[("load_p90", interval)] = {b: _p(load_values[b], 90) for b in buckets}
+        answers = {b: [v for d in in_bucket(b) for v in scores[d]] for b in buckets}
+        out[("nps", interval)] = {
+            b: 100 * (sum(s >= 9 for s in a) - sum(s <= 6 for s in a)) / len(a) if a else None
+            for b, a in answers.items()
+        }
+        out[("churn", interval)] = {}
+        for b in buckets:
+            before = _bucket(b - timedelta(days=1), interval)
+            was = users.get(before, set())
+            out[("churn", interval)][b] = len(was - users[b]) / len(was) if was else None
         out[("arpu", interval)] = {
             b: out[("revenue", interval)][b] / len(users[b]) if users[b] else None for b in buckets
         }

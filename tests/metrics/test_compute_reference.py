@@ -9,10 +9,15 @@ import os
 import pytest
 
 from metrics.models import DirtyDay, Metric, MetricPoint
-from metrics.services import metrics_recompute_all, metrics_recompute_dirty
+from metrics.services import metric_create, metrics_recompute_all, metrics_recompute_dirty
 from tests.metrics import reference
 
 EVENTS = int(os.environ.get("PMHUB_REFERENCE_EVENTS", "100000"))
+
+
+def _define_extra_metrics(source) -> None:
+    for key, fields in reference.EXTRA_METRICS:
+        metric_create(product=source.product, actor=source.tenant.owner, key=key, **fields)
 
 
 def _ingest(source, batches) -> None:
@@ -48,6 +53,7 @@ def _assert_equal(actual: dict, wanted: dict) -> None:
 @pytest.mark.slow
 def test_every_standard_metric_equals_the_independent_reference(source):
     batches = reference.generate(seed=2026, events=EVENTS, persons=EVENTS // 20)
+    _define_extra_metrics(source)
     _ingest(source, batches)
     metrics_recompute_all(product=source.product)
     wanted = reference.expected(batches)
@@ -61,6 +67,7 @@ def test_every_standard_metric_equals_the_independent_reference(source):
 def test_incremental_recompute_equals_a_full_one(source):
     batches = reference.generate(seed=7, events=EVENTS // 4, persons=EVENTS // 50)
     cut = len(batches) * 2 // 3
+    _define_extra_metrics(source)
     _ingest(source, batches[:cut])
     metrics_recompute_all(product=source.product)
     _ingest(source, batches[cut:])  # more events, late ones and merges among them
