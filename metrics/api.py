@@ -259,6 +259,7 @@ class MetricSerializer(serializers.ModelSerializer):
             "window_days",
             "retention_weeks",
             "percentile",
+            "filters",
             "numerator",
             "denominator",
             "unit",
@@ -335,6 +336,11 @@ class MetricInput(StrictSerializer):
         min_value=1, max_value=365, required=False, allow_null=True
     )
     retention_weeks = serializers.IntegerField(min_value=1, max_value=52, required=False)
+    filters = serializers.JSONField(
+        required=False,
+        help_text='Conditions, all of which must hold: [{"on": "property"|"trait", "key": …, '
+        '"op": "eq"|"neq"|"contains"|"gt"|"lt"|"is_set", "value": …}]',
+    )
     percentile = serializers.IntegerField(
         min_value=1, max_value=99, required=False, allow_null=True, help_text="e.g. 95 for p95"
     )

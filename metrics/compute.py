@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from metrics import conditions
 from metrics.models import (
     Event,
     FirstSeen,
@@ -29,6 +30,7 @@ from metrics.models import (
     Metric,
     MetricKind,
     MetricPoint,
+    Person,
     PersonMerge,
     Rollup,
 )
@@ -45,21 +47,23 @@ class Selection:
 
     event: str = ""
     value_property: str = ""
+    conditions: tuple[conditions.Condition, ...] = ()
 
     @property
     def source(self) -> str:
-        if not self.event and not self.value_property:
+        if not self.event and not self.value_property and not self.conditions:
             return ANY
-        digest = hashlib.sha256(f"{self.event}\x1f{self.value_property}".encode()).hexdigest()
-        return digest[:32]
+        key = f"{self.event}\x1f{self.value_property}\x1f{self.conditions!r}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def selection_of(metric: Metric) -> Selection | None:
     if metric.kind == MetricKind.RATIO:
         return None
+    where = conditions.frozen(metric.filters)
     if metric.kind in (MetricKind.SUM, MetricKind.AVERAGE, MetricKind.PERCENTILE, MetricKind.NPS):
-        return Selection(metric.event, metric.value_property)
-    return Selection(metric.event, "")
+        return Selection(metric.event, metric.value_property, where)
+    return Selection(metric.event, "", where)
 
 
 # --- Buckets -------------------------------------------------------------------------------------
@@ -168,11 +172,11 @@ FROM (
            CASE WHEN %(prop)s <> '' AND jsonb_typeof(e.properties -> %(prop)s) = 'number'
                 THEN (e.properties ->> %(prop)s)::float8 END AS value
     FROM metrics_event AS e
-    LEFT JOIN metrics_personmerge AS m ON m.merged_id = e.person_id
+    LEFT JOIN metrics_personmerge AS m ON m.merged_id = e.person_id{person_join}
     WHERE e.product_id = %(product)s
       AND e.timestamp >= %(low)s AND e.timestamp < %(high)s
       AND e.type IN ('track', 'page', 'screen')
-      AND (%(event)s = '' OR (e.type = 'track' AND e.name = %(event)s))
+      AND (%(event)s = '' OR (e.type = 'track' AND e.name = %(event)s)){conditions}
 ) AS selected
 WHERE day = ANY(%(days)s)
 GROUP BY day, person_id
@@ -186,32 +190,35 @@ def _rebuild_rollup(
     low = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
     high = datetime.combine(max(days) + DAY, datetime.min.time(), tzinfo=UTC)
     if connection.vendor == "postgresql" and not python:
+        params = {
+            "product": product.pk,
+            "source": selection.source,
+            "prop": selection.value_property,
+            "event": selection.event,
+            "low": low,
+            "high": high,
+            "days": sorted(days),
+        }
+        where = conditions.sql(selection.conditions, params)
+        join = (
+            "\n    LEFT JOIN metrics_person AS p ON p.id = COALESCE(m.into_id, e.person_id)"
+            if conditions.uses_traits(selection.conditions)
+            else ""
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                _ROLLUP_SQL,
-                {
-                    "product": product.pk,
-                    "source": selection.source,
-                    "prop": selection.value_property,
-                    "event": selection.event,
-                    "low": low,
-                    "high": high,
-                    "days": sorted(days),
-                },
-            )
+            cursor.execute(_ROLLUP_SQL.format(person_join=join, conditions=where), params)
         return
     merges = dict(PersonMerge.objects.filter(product=product).values_list("merged_id", "into_id"))
-    events = Event.objects.filter(
-        product=product, timestamp__gte=low, timestamp__lt=high, type__in=ACTIVITY_TYPES
-    )
-    if selection.event:
-        events = events.filter(type="track", name=selection.event)
+    traits = _traits(product, selection)
     totals: dict[tuple[date, int], list] = {}
-    for stamp, person, properties in events.values_list("timestamp", "person_id", "properties"):
+    for stamp, person, properties in _selected_events(product, selection, low, high):
         day = _utc_day(stamp)
-        if day not in days:
+        canonical = merges.get(person, person)
+        if day not in days or not conditions.matches(
+            selection.conditions, properties, traits.get(canonical, {})
+        ):
             continue
-        row = totals.setdefault((day, merges.get(person, person)), [0, None, 0])
+        row = totals.setdefault((day, canonical), [0, None, 0])
         row[0] += 1
         value = properties.get(selection.value_property) if selection.value_property else None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -229,6 +236,23 @@ def _rebuild_rollup(
         )
         for (day, person), (count, total, n) in totals.items()
     )
+
+
+def _selected_events(product: Product, selection: Selection, low: datetime, high: datetime):
+    """(timestamp, person, properties) of the activities ``selection`` names, low ≤ t < high."""
+    events = Event.objects.filter(
+        product=product, timestamp__gte=low, timestamp__lt=high, type__in=ACTIVITY_TYPES
+    )
+    if selection.event:
+        events = events.filter(type="track", name=selection.event)
+    return events.values_list("timestamp", "person_id", "properties").iterator(chunk_size=5000)
+
+
+def _traits(product: Product, selection: Selection) -> dict[int, dict]:
+    """Traits by person, when a condition needs them (persons merged away have none)."""
+    if not conditions.uses_traits(selection.conditions):
+        return {}
+    return dict(Person.objects.filter(product=product).values_list("pk", "traits"))
 
 
 # --- Stage 2: first-seen days --------------------------------------------------------------------
@@ -515,13 +539,16 @@ def _from_values(
     low = datetime.combine(min(buckets), datetime.min.time(), tzinfo=UTC)
     last = min(bucket_last_day(max(buckets), interval), ctx.last)
     high = datetime.combine(last + DAY, datetime.min.time(), tzinfo=UTC)
-    events = Event.objects.filter(
-        product=ctx.product, timestamp__gte=low, timestamp__lt=high, type__in=ACTIVITY_TYPES
+    merges = dict(
+        PersonMerge.objects.filter(product=ctx.product).values_list("merged_id", "into_id")
     )
-    if selection.event:
-        events = events.filter(type="track", name=selection.event)
+    traits = _traits(ctx.product, selection)
     values: dict[date, list[float]] = defaultdict(list)
-    for stamp, properties in events.values_list("timestamp", "properties"):
+    for stamp, person, properties in _selected_events(ctx.product, selection, low, high):
+        if selection.conditions and not conditions.matches(
+            selection.conditions, properties, traits.get(merges.get(person, person), {})
+        ):
+            continue
         value = properties.get(selection.value_property)
         if not isinstance(value, (int, float)) or isinstance(value, bool):
             continue

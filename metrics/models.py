@@ -223,6 +223,9 @@ class Metric(models.Model):
     value_property = models.CharField(max_length=200, blank=True)
     window_days = models.PositiveSmallIntegerField(null=True, blank=True)
     retention_weeks = models.PositiveSmallIntegerField(default=1)
+    filters = models.JSONField(
+        default=list, blank=True, help_text="Conditions on event properties and person traits"
+    )
     percentile = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="1–99, for percentile metrics (e.g. 95 for p95)"
     )

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from metrics import conditions
 from metrics.ingest import Message, Refusal
 from metrics.models import (
     DirtyDay,
@@ -475,6 +476,7 @@ METRIC_FIELDS = (
     "window_days",
     "retention_weeks",
     "percentile",
+    "filters",
     "numerator",
     "denominator",
     "unit",
@@ -497,6 +499,8 @@ def _check_metric(product: Product, fields: dict, instance: Metric | None = None
         raise ApplicationError(f"This product already has a metric {key!r}.", field="key")
     if not (merged.get("name") or "").strip():
         raise ApplicationError("Give the metric a name.", field="name")
+    if "filters" in fields:
+        fields["filters"] = conditions.validate(fields["filters"])
     kind = merged.get("kind")
     if kind not in MetricKind.values:
         raise ApplicationError(f"Unknown kind {kind!r}.", field="kind")

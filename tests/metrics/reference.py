@@ -137,6 +137,16 @@ EXTRA_METRICS = [
     ),
     ("nps", {"name": "NPS", "kind": "nps", "event": "Survey Answered", "value_property": "score"}),
     ("churn", {"name": "Churn", "kind": "churn"}),
+    (
+        "big_orders",
+        {
+            "name": "Revenue of big orders",
+            "kind": "sum",
+            "event": "Order Completed",
+            "value_property": "revenue",
+            "filters": [{"on": "property", "key": "revenue", "op": "gt", "value": 40}],
+        },
+    ),
 ]
 
 
@@ -151,6 +161,7 @@ def expected(batches: list[list[dict]]) -> dict[tuple[str, str], dict[date, floa
             components.union(f"u:{m['previousId']}", f"u:{m['userId']}")
     active: dict[date, set[str]] = defaultdict(set)
     revenue: dict[date, float] = defaultdict(float)
+    big_orders: dict[date, float] = defaultdict(float)
     loads: dict[date, list[float]] = defaultdict(list)
     scores: dict[date, list[float]] = defaultdict(list)
     for m in messages:
@@ -162,6 +173,8 @@ def expected(batches: list[list[dict]]) -> dict[tuple[str, str], dict[date, floa
         properties = m.get("properties") or {}
         if isinstance(properties.get("revenue"), (int, float)):
             revenue[day] += properties["revenue"]
+            if m.get("event") == "Order Completed" and properties["revenue"] > 40:
+                big_orders[day] += properties["revenue"]
         if isinstance(properties.get("load_ms"), (int, float)):
             loads[day].append(properties["load_ms"])
         if m.get("event") == "Survey Answered":
@@ -199,6 +212,9 @@ def expected(batches: list[list[dict]]) -> dict[tuple[str, str], dict[date, floa
             for b in buckets
         }
         out[("revenue", interval)] = {b: sum(revenue[d] for d in in_bucket(b)) for b in buckets}
+        out[("big_orders", interval)] = {
+            b: sum(big_orders[d] for d in in_bucket(b)) for b in buckets
+        }
         users = {b: set().union(*(active[d] for d in in_bucket(b))) for b in buckets}
         out[("users", interval)] = {b: float(len(users[b])) for b in buckets}
         load_values = {b: sorted(v for d in in_bucket(b) for v in loads[d]) for b in buckets}
