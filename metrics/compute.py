@@ -17,6 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Max, Min
@@ -190,7 +191,7 @@ def _rebuild_rollup(
     low = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
     high = datetime.combine(max(days) + DAY, datetime.min.time(), tzinfo=UTC)
     if connection.vendor == "postgresql" and not python:
-        params = {
+        params: dict[str, Any] = {
             "product": product.pk,
             "source": selection.source,
             "prop": selection.value_property,
