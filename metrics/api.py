@@ -260,6 +260,8 @@ class MetricSerializer(serializers.ModelSerializer):
             "retention_weeks",
             "percentile",
             "filters",
+            "steps",
+            "conversion_window_hours",
             "numerator",
             "denominator",
             "unit",
@@ -293,6 +295,9 @@ SeriesQuery._declared_fields["from"] = serializers.DateField(
 class PointSerializer(serializers.Serializer):
     bucket = serializers.DateField()
     value = serializers.FloatField(allow_null=True)
+    detail = serializers.JSONField(
+        required=False, help_text="A funnel's persons per step, beside its conversion."
+    )
 
 
 class SeriesSerializer(serializers.Serializer):
@@ -340,6 +345,19 @@ class MetricInput(StrictSerializer):
         required=False,
         help_text='Conditions, all of which must hold: [{"on": "property"|"trait", "key": …, '
         '"op": "eq"|"neq"|"contains"|"gt"|"lt"|"is_set", "value": …}]',
+    )
+    steps = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        required=False,
+        max_length=10,
+        help_text="Funnel: the event names, in order.",
+    )
+    conversion_window_hours = serializers.IntegerField(
+        min_value=1,
+        max_value=2160,
+        required=False,
+        allow_null=True,
+        help_text="Funnel: how long after the first step the last may come.",
     )
     percentile = serializers.IntegerField(
         min_value=1, max_value=99, required=False, allow_null=True, help_text="e.g. 95 for p95"
@@ -449,6 +467,10 @@ class SeriesView(WorkspaceContextMixin, APIView):
             "kind": metric.kind,
             "interval": series.interval,
             "computed_at": series.computed_at,
-            "points": [{"bucket": bucket, "value": value} for bucket, value in series.points],
+            "points": [
+                {"bucket": bucket, "value": value}
+                | ({"detail": series.details[bucket]} if bucket in series.details else {})
+                for bucket, value in series.points
+            ],
         }
         return Response(SeriesSerializer(body).data)

@@ -59,8 +59,8 @@ class Selection:
 
 
 def selection_of(metric: Metric) -> Selection | None:
-    if metric.kind == MetricKind.RATIO:
-        return None
+    if metric.kind in (MetricKind.RATIO, MetricKind.FUNNEL):
+        return None  # ratios read other metrics' points, funnels read events
     where = conditions.frozen(metric.filters)
     if metric.kind in (MetricKind.SUM, MetricKind.AVERAGE, MetricKind.PERCENTILE, MetricKind.NPS):
         return Selection(metric.event, metric.value_property, where)
@@ -351,18 +351,25 @@ def _compute(metric: Metric, ctx: _Context) -> int:
         if buckets:
             values[interval] = _values(metric, interval, buckets, ctx)
     ctx.written[metric.pk] = {interval: set(v) for interval, v in values.items()}
-    points = [
-        MetricPoint(
-            metric=metric, interval=interval, bucket=bucket, value=value, computed_at=ctx.now
-        )
-        for interval, by_bucket in values.items()
-        for bucket, value in by_bucket.items()
-    ]
+    points = []
+    for interval, by_bucket in values.items():
+        for bucket, result in by_bucket.items():
+            value, detail = result if isinstance(result, tuple) else (result, None)
+            points.append(
+                MetricPoint(
+                    metric=metric,
+                    interval=interval,
+                    bucket=bucket,
+                    value=value,
+                    detail=detail,
+                    computed_at=ctx.now,
+                )
+            )
     MetricPoint.objects.bulk_create(
         points,
         update_conflicts=True,
         unique_fields=["metric", "interval", "bucket"],
-        update_fields=["value", "computed_at"],
+        update_fields=["value", "detail", "computed_at"],
     )
     return len(points)
 
@@ -386,6 +393,11 @@ def _targets(metric: Metric, ctx: _Context) -> dict[str, set[date]]:
         return {i: ctx.buckets(days, i) for i in Interval.values}
     if kind == MetricKind.NEW_USERS:
         return {i: ctx.buckets(ctx.first_changed, i) for i in Interval.values}
+    if kind == MetricKind.FUNNEL:
+        # An event can complete a funnel entered up to the conversion window before it.
+        reach = -(-(metric.conversion_window_hours or 0) // 24)
+        days = {d - timedelta(days=n) for d in ctx.dirty for n in range(reach + 1)}
+        return {i: ctx.buckets({d for d in days if d >= ctx.first}, i) for i in Interval.values}
     if kind == MetricKind.CHURN:
         # A bucket's churn compares it with the bucket before: a change reaches the next one.
         out = {}
@@ -412,6 +424,8 @@ def _values(
         return _ratio(metric, interval, buckets)
     if kind == MetricKind.NEW_USERS:
         return _new_users(ctx, interval, buckets)
+    if kind == MetricKind.FUNNEL:
+        return _funnel(metric, ctx, interval, buckets)
     selection = selection_of(metric)
     assert selection is not None
     if kind == MetricKind.RETENTION:
@@ -583,6 +597,59 @@ def _churn(
         was = active.get(before, set()) if before >= bucket_of(ctx.first, interval) else set()
         out[bucket] = len(was - active.get(bucket, set())) / len(was) if was else None
     return out
+
+
+def _funnel(metric: Metric, ctx: _Context, interval: str, buckets: set[date]) -> dict:
+    """Per bucket: of the persons whose first step-1 event in the bucket starts the funnel, the
+    share doing every later step in order (each strictly after the one before) within the
+    conversion window; ``detail`` has the persons reaching each step."""
+    steps: list[str] = list(metric.steps)
+    window = timedelta(hours=metric.conversion_window_hours or 0)
+    low = datetime.combine(min(buckets), datetime.min.time(), tzinfo=UTC)
+    last = min(bucket_last_day(max(buckets), interval), ctx.last)
+    high = datetime.combine(last + DAY, datetime.min.time(), tzinfo=UTC) + window
+    where = conditions.frozen(metric.filters)
+    merges = dict(
+        PersonMerge.objects.filter(product=ctx.product).values_list("merged_id", "into_id")
+    )
+    traits = _traits(ctx.product, Selection(conditions=where))
+    journeys: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
+    events = Event.objects.filter(
+        product=ctx.product,
+        type="track",
+        name__in=set(steps),
+        timestamp__gte=low,
+        timestamp__lt=high,
+    ).values_list("timestamp", "person_id", "name", "properties")
+    for stamp, person, name, properties in events.iterator(chunk_size=5000):
+        canonical = merges.get(person, person)
+        if where and not conditions.matches(where, properties, traits.get(canonical, {})):
+            continue
+        journeys[canonical].append((stamp, name))
+    reached: dict[date, list[int]] = {b: [0] * len(steps) for b in buckets}
+    for journey in journeys.values():
+        journey.sort()
+        entered: set[date] = set()
+        for index, (start, name) in enumerate(journey):
+            bucket = bucket_of(_utc_day(start), interval)
+            if name != steps[0] or bucket not in reached or bucket in entered:
+                continue
+            entered.add(bucket)
+            done, previous = 1, start
+            for stamp, later in journey[index + 1 :]:
+                if stamp > start + window or done == len(steps):
+                    break
+                if later == steps[done] and stamp > previous:
+                    done, previous = done + 1, stamp
+            for step in range(done):
+                reached[bucket][step] += 1
+    return {
+        bucket: (
+            (counts[-1] / counts[0]) if counts[0] else None,
+            {"steps": steps, "persons": counts},
+        )
+        for bucket, counts in reached.items()
+    }
 
 
 def _ratio(metric: Metric, interval: str, buckets: set[date]) -> dict[date, float | None]:

@@ -112,7 +112,11 @@ class Event(models.Model):
     type = models.CharField(max_length=10, choices=EventType.choices)
     name = models.CharField(max_length=200, blank=True)
     person = models.ForeignKey(
-        Person, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Person,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # events are never read by person (merges read rollups): keep writes fast
+        related_name="+",
     )
     user_id = models.CharField(max_length=255, blank=True)
     anonymous_id = models.CharField(max_length=255, blank=True)
@@ -134,7 +138,6 @@ class Event(models.Model):
             models.Index(fields=["product", "timestamp"], name="event_product_time"),
             # The explorer lists by arrival: ids grow with arrival, so no received_at index.
             models.Index(fields=["product", "-id"], name="event_product_arrival"),
-            models.Index(fields=["person"], name="event_person"),
         ]
 
     def __str__(self) -> str:
@@ -196,6 +199,7 @@ class MetricKind(models.TextChoices):
     PERCENTILE = "percentile", "Percentile of a property"
     NPS = "nps", "Net Promoter Score"
     CHURN = "churn", "Churn"
+    FUNNEL = "funnel", "Funnel conversion"
 
 
 class Interval(models.TextChoices):
@@ -225,6 +229,10 @@ class Metric(models.Model):
     retention_weeks = models.PositiveSmallIntegerField(default=1)
     filters = models.JSONField(
         default=list, blank=True, help_text="Conditions on event properties and person traits"
+    )
+    steps = models.JSONField(default=list, blank=True, help_text="Funnel: event names, in order")
+    conversion_window_hours = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Funnel: time from the first step to the last"
     )
     percentile = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="1–99, for percentile metrics (e.g. 95 for p95)"
@@ -268,6 +276,8 @@ class Rollup(models.Model):
                 fields=["product", "source", "day", "person_id"], name="rollup_unique"
             )
         ]
+        # A person's days (merges, first-seen days) are read by person.
+        indexes = [models.Index(fields=["product", "person_id"], name="rollup_person")]
 
     def __str__(self) -> str:
         return f"{self.source} {self.day} {self.person_id}"
@@ -297,6 +307,8 @@ class MetricPoint(models.Model):
     interval = models.CharField(max_length=5, choices=Interval.choices)
     bucket = models.DateField()
     value = models.FloatField(null=True)
+    # Breakdowns beside the value, e.g. a funnel's persons per step.
+    detail = models.JSONField(null=True, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,19 +1,24 @@
-"""HTML pages of the metrics app: a product's event explorer and its event sources (write keys)."""
+"""HTML pages of the metrics app: the event explorer, event sources (write keys), KPI dashboards."""
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from metrics import selectors
 from metrics.filters import EventFilter
-from metrics.forms import WriteKeyForm
+from metrics.forms import QUICK_RANGES, DashboardRangeForm, WriteKeyForm
+from metrics.models import Interval
 from metrics.services import write_key_create, write_key_revoke
+from metrics.tasks import request_full_recompute
+from metrics.templatetags.metrics_tags import bucket_label
 from pmhub.capabilities import Action
 from pmhub.errors import ApplicationError
 from pmhub.forms import add_service_error
@@ -103,3 +108,118 @@ def write_key_revoke_view(request: WorkspaceHttpRequest, slug: str, pk: int) -> 
     write_key_revoke(key=key, actor=request.user)
     messages.success(request, f"Write key “{key.name}” was revoked; its events are now refused.")
     return redirect("metrics:product-sources", slug=product.slug)
+
+
+# --- KPI dashboards ------------------------------------------------------------------------------
+
+DASHBOARD_SPAN_DAYS = 90  # the default range, ending on the product's last day with data
+# Lines of the charts: which KPIs each draws (the template names the charts, JS draws them).
+CHART_KEYS = ("dau", "wau", "mau", "new_users", "revenue", "arpu")
+
+
+@workspace_view(Action.METRIC_VIEW)
+def product_dashboard(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
+    """A product's KPI tiles and charts; htmx range/interval changes get ``dashboard-body``."""
+    product = product_get(workspace=request.workspace, slug=slug)
+    form = DashboardRangeForm(request.GET)
+    query = form.cleaned_data if form.is_valid() else {}  # bad params: an error and the defaults
+    board = selectors.kpi_board(
+        product=product,
+        interval=query.get("interval") or Interval.DAY,
+        start=query.get("from"),
+        end=query.get("to"),
+        span_days=query.get("days") or DASHBOARD_SPAN_DAYS,
+    )
+    context = {
+        "product": product,
+        "board": board,
+        "form": form,
+        # No range asked for: the default is a quick range too (its button shows as pressed).
+        "days": query.get("days")
+        or (None if query.get("from") or query.get("to") else DASHBOARD_SPAN_DAYS),
+        "quick_ranges": QUICK_RANGES,
+        "intervals": Interval.choices,
+        "charts": _chart_data(board),
+    }
+    if request.htmx:
+        return _render(request, "metrics/dashboard.html#dashboard-body", context)
+    return _render(request, "metrics/dashboard.html", context)
+
+
+def _chart_data(board: selectors.KpiBoard) -> dict[str, Any]:
+    """What the charts draw, for ``json_script``: labels and values aligned bucket by bucket."""
+    buckets = sorted({b for key in CHART_KEYS for b, _ in board.series.get(key, [])})
+    series = {}
+    for key in CHART_KEYS:
+        if key in board.series:
+            values = dict(board.series[key])
+            series[key] = [values.get(bucket) for bucket in buckets]
+    cohorts = board.series.get("retention_w1", [])
+    retention = board.metrics.get("retention_w1")
+    return {
+        "interval": board.interval,
+        "labels": [bucket_label(b, board.interval, short=True) for b in buckets],
+        "titles": [bucket_label(b, board.interval) for b in buckets],
+        "series": series,
+        "names": {key: metric.name for key, metric in board.metrics.items()},
+        "formats": {key: selectors.value_format(m) for key, m in board.metrics.items()},
+        "retention": {
+            "labels": [bucket_label(b, Interval.WEEK, short=True) for b, _ in cohorts],
+            "titles": [bucket_label(b, Interval.WEEK) for b, _ in cohorts],
+            "values": [value for _, value in cohorts],
+            "complete": [
+                retention is not None
+                and board.last_day is not None
+                and selectors.bucket_over(
+                    b, Interval.WEEK, retention, today=board.today, last_day=board.last_day
+                )
+                for b, _ in cohorts
+            ],
+        },
+    }
+
+
+@require_POST
+@workspace_view(Action.WRITE_KEY_MANAGE)
+def product_recompute(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
+    """Enqueue a full recompute of a product's metrics (those who manage its event sources)."""
+    product = product_get(workspace=request.workspace, slug=slug)
+    request_full_recompute(product.pk)
+    messages.success(
+        request, "Recompute started: the dashboard shows the new values once it has finished."
+    )
+    url = reverse("metrics:product-dashboard", args=[product.slug])
+    # Back to the range the button was pressed on: only the dashboard's own parameters.
+    sent = QueryDict(request.POST.get("query", ""))
+    kept = QueryDict(mutable=True)
+    for name in ("from", "to", "days", "interval"):
+        if sent.get(name):
+            kept[name] = sent[name][:20]
+    return redirect(f"{url}?{kept.urlencode()}" if kept else url)
+
+
+# The overview's spans: the last 30 days, 12 weeks or 12 months (any other ``interval``: days).
+OVERVIEW_SPANS: dict[str, tuple[int, str]] = {
+    Interval.DAY: (30, "the latest full day against the one before, over the last 30 days"),
+    Interval.WEEK: (84, "the latest full week against the one before, over the last 12 weeks"),
+    Interval.MONTH: (365, "the latest full month against the one before, over the last year"),
+}
+
+
+@workspace_view(Action.METRIC_VIEW)
+def metrics_index(request: WorkspaceHttpRequest) -> HttpResponse:
+    """The executive overview: headline KPIs of every active product, each linking to its board."""
+    interval = request.GET.get("interval")
+    if interval not in OVERVIEW_SPANS:
+        interval = Interval.DAY
+    span_days, explained = OVERVIEW_SPANS[interval]
+    boards = selectors.kpi_overview(
+        workspace=request.workspace, interval=interval, span_days=span_days
+    )
+    context = {
+        "boards": boards,
+        "interval": interval,
+        "intervals": Interval.choices,
+        "explained": explained,
+    }
+    return render(request, "metrics/overview.html", context)

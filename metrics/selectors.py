@@ -6,15 +6,17 @@ or a workspace, so no row of another workspace is ever read.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from metrics.models import Event, Metric, MetricPoint, Rejection, WriteKey
+from metrics.models import Event, Interval, Metric, MetricKind, MetricPoint, Rejection, WriteKey
 from pmhub.models import Product, Workspace
+from pmhub.selectors import product_list
 from pmhub.tenancy import get_scoped_or_404, scope
 
 
@@ -66,6 +68,7 @@ class Series:
     end: date
     computed_at: datetime | None
     points: list[tuple[date, float | None]]
+    details: dict[date, dict] = field(default_factory=dict)  # e.g. a funnel's step counts
 
 
 def metric_series(
@@ -90,7 +93,7 @@ def metric_series(
     rows = list(
         points.filter(bucket__range=(start, end))
         .order_by("bucket")
-        .values_list("bucket", "value", "computed_at")
+        .values_list("bucket", "value", "computed_at", "detail")
     )
     computed = max((row[2] for row in rows), default=None)
     return Series(
@@ -99,5 +102,265 @@ def metric_series(
         start=start,
         end=end,
         computed_at=computed,
-        points=[(bucket, value) for bucket, value, _ in rows],
+        points=[(bucket, value) for bucket, value, _, _ in rows],
+        details={bucket: detail for bucket, _, _, detail in rows if detail},
     )
+
+
+# --- KPI dashboards ------------------------------------------------------------------------------
+
+# The product dashboard's tiles and charts, and the workspace overview's tiles, by metric key.
+DASHBOARD_KEYS = ("dau", "wau", "mau", "new_users", "stickiness", "retention_w1", "revenue", "arpu")
+OVERVIEW_KEYS = ("dau", "mau", "revenue", "arpu")
+# Points read before a range's first bucket, so its first tile still has a previous bucket.
+_LOOKBACK: dict[str, int] = {Interval.DAY: 2, Interval.WEEK: 14, Interval.MONTH: 62}
+
+
+def value_format(metric: Metric) -> str:
+    """How a metric's values read: ``percent`` (a share), ``decimal`` (money, ratios), ``count``."""
+    if metric.unit == "ratio" or metric.kind in (MetricKind.STICKINESS, MetricKind.RETENTION):
+        return "percent"
+    if metric.kind in (MetricKind.SUM, MetricKind.AVERAGE, MetricKind.RATIO):
+        return "decimal"
+    return "count"
+
+
+@dataclass
+class Tile:
+    """One KPI: its latest finished bucket, the bucket before, and the range's points up to it.
+
+    ``current`` is the latest bucket that is over (today's day, week or month is still filling
+    up, so comparing it with a whole bucket would mislead); when none in the range is over, the
+    latest one, with ``partial`` set. A retention cohort is over once its following week is.
+    """
+
+    metric: Metric
+    interval: str
+    points: list[tuple[date, float | None]]
+    current: tuple[date, float | None] | None
+    previous: tuple[date, float | None] | None
+    partial: bool
+
+    @property
+    def key(self) -> str:
+        return self.metric.key
+
+    @property
+    def format(self) -> str:
+        return value_format(self.metric)
+
+    @property
+    def change(self) -> float | None:
+        """Change vs the previous bucket: points for shares (0.02), else relative (0.1 = 10 %)."""
+        if self.current is None or self.previous is None:
+            return None
+        now, before = self.current[1], self.previous[1]
+        if now is None or before is None:
+            return None
+        if self.format == "percent":
+            return now - before
+        return (now - before) / abs(before) if before else None
+
+    @property
+    def direction(self) -> str:
+        change = self.change
+        if change is None:
+            return "none"
+        if abs(change) < 1e-9:
+            return "flat"
+        return "up" if change > 0 else "down"
+
+
+@dataclass
+class KpiBoard:
+    """The KPIs of one product over a date range, in one interval (retention: always weeks)."""
+
+    product: Product
+    interval: str
+    start: date
+    end: date
+    last_day: date | None  # the last day with computed data; None: nothing computed yet
+    today: date
+    computed_at: datetime | None
+    metrics: dict[str, Metric]
+    series: dict[str, list[tuple[date, float | None]]]
+    tiles: list[Tile]
+
+    @property
+    def has_data(self) -> bool:
+        return self.last_day is not None
+
+    @property
+    def has_points_in_range(self) -> bool:
+        return any(points for points in self.series.values())
+
+
+def _interval_of(metric: Metric, interval: str) -> str:
+    return Interval.WEEK if metric.kind == MetricKind.RETENTION else interval
+
+
+def _bucket_start(day: date, interval: str) -> date:
+    if interval == Interval.WEEK:
+        return day - timedelta(days=day.weekday())
+    if interval == Interval.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def bucket_over(
+    bucket: date, interval: str, metric: Metric, *, today: date, last_day: date
+) -> bool:
+    """Whether ``bucket`` is over: its last day is past (a cohort: its follow-up week too)."""
+    if metric.kind == MetricKind.RETENTION:
+        follow_up_end = bucket + timedelta(weeks=metric.retention_weeks, days=6)
+        return follow_up_end <= min(last_day, today - timedelta(days=1))
+    if interval == Interval.WEEK:
+        return bucket + timedelta(days=6) < today
+    if interval == Interval.MONTH:
+        return (bucket.replace(day=28) + timedelta(days=4)).replace(day=1) <= today
+    return bucket < today
+
+
+def _tile(
+    metric: Metric,
+    interval: str,
+    fetched: list[tuple[date, float | None]],
+    in_range: list[tuple[date, float | None]],
+    *,
+    today: date,
+    last_day: date | None,
+) -> Tile:
+    """The tile of ``metric``: ``fetched`` holds the range's points and a few before it."""
+    if not in_range or last_day is None:
+        return Tile(metric, interval, in_range, None, None, partial=False)
+    first_shown = len(fetched) - len(in_range)
+    current = len(fetched) - 1
+    partial = True
+    for index in range(current, first_shown - 1, -1):
+        if bucket_over(fetched[index][0], interval, metric, today=today, last_day=last_day):
+            current, partial = index, False
+            break
+    previous = fetched[current - 1] if current > 0 else None
+    # The sparkline ends with the value the tile shows, not with a bucket still filling up.
+    shown = in_range[: current - first_shown + 1]
+    return Tile(metric, interval, shown, fetched[current], previous, partial=partial)
+
+
+def kpi_boards(
+    *,
+    products: list[Product],
+    keys: tuple[str, ...],
+    interval: str,
+    start: date | None = None,
+    end: date | None = None,
+    span_days: int = 90,
+    max_days: int = 1100,
+    today: date | None = None,
+) -> dict[int, KpiBoard]:
+    """The KPI tiles and series of ``keys`` for each of ``products`` (from scoped getters).
+
+    Without ``end``, a product's range ends on its last day with data; without ``start``, it
+    covers ``span_days`` days up to ``end``; never more than ``max_days`` (the start moves up).
+    A bucket is in the range when it overlaps it. Three
+    queries whatever the number of products, metrics and buckets: the metrics, each product's
+    last day, and the points. Missing metrics (a key deleted) get no tile.
+    """
+    today = today or timezone.now().date()
+    if not products:
+        return {}
+    metrics = list(
+        Metric.objects.filter(product__in=products, key__in=keys).order_by("product_id", "key")
+    )
+    by_product: dict[int, dict[str, Metric]] = {p.pk: {} for p in products}
+    for each in metrics:
+        by_product[each.product_id][each.key] = each
+    last_days = {
+        row["metric__product_id"]: row["day"] or row["any"]
+        for row in MetricPoint.objects.filter(metric__in=metrics)
+        .values("metric__product_id")
+        .annotate(day=Max("bucket", filter=Q(interval=Interval.DAY)), any=Max("bucket"))
+    }
+    ranges: dict[int, tuple[date, date]] = {}
+    wanted = Q(pk__in=[])
+    for product in products:
+        last = end or last_days.get(product.pk) or today
+        first = start or last - timedelta(days=span_days - 1)
+        first = max(first, last - timedelta(days=max_days - 1))
+        ranges[product.pk] = (first, last)
+        grouped: dict[str, list[int]] = defaultdict(list)
+        for each in by_product[product.pk].values():
+            grouped[_interval_of(each, interval)].append(each.pk)
+        for own, ids in grouped.items():
+            low = _bucket_start(first, own) - timedelta(days=_LOOKBACK[own])
+            wanted |= Q(metric__in=ids, interval=own, bucket__range=(low, last))
+    rows: dict[int, list[tuple[date, float | None]]] = defaultdict(list)
+    computed: dict[int, datetime] = {}
+    for metric_id, bucket, value, at in (
+        MetricPoint.objects.filter(wanted)
+        .order_by("bucket")
+        .values_list("metric_id", "bucket", "value", "computed_at")
+    ):
+        rows[metric_id].append((bucket, value))
+        computed[metric_id] = max(at, computed.get(metric_id, at))
+    boards = {}
+    for product in products:
+        first, last = ranges[product.pk]
+        own_metrics = by_product[product.pk]
+        last_day = last_days.get(product.pk)
+        series: dict[str, list[tuple[date, float | None]]] = {}
+        tiles = []
+        for key in keys:
+            metric = own_metrics.get(key)
+            if metric is None:
+                continue
+            own = _interval_of(metric, interval)
+            fetched = rows[metric.pk]
+            series[key] = [p for p in fetched if p[0] >= _bucket_start(first, own)]
+            tiles.append(_tile(metric, own, fetched, series[key], today=today, last_day=last_day))
+        stamps = [computed[m.pk] for m in own_metrics.values() if m.pk in computed]
+        boards[product.pk] = KpiBoard(
+            product=product,
+            interval=interval,
+            start=first,
+            end=last,
+            last_day=last_day,
+            today=today,
+            computed_at=max(stamps, default=None),
+            metrics=own_metrics,
+            series=series,
+            tiles=tiles,
+        )
+    return boards
+
+
+def kpi_board(
+    *,
+    product: Product,
+    interval: str,
+    start: date | None = None,
+    end: date | None = None,
+    span_days: int = 90,
+) -> KpiBoard:
+    """The product KPI dashboard: a tile and a series per standard KPI (see ``kpi_boards``)."""
+    return kpi_boards(
+        products=[product],
+        keys=DASHBOARD_KEYS,
+        interval=interval,
+        start=start,
+        end=end,
+        span_days=span_days,
+    )[product.pk]
+
+
+def kpi_overview(
+    *, workspace: Workspace, interval: str = Interval.DAY, span_days: int = 30
+) -> list[KpiBoard]:
+    """The executive overview: the headline KPIs of every active product of ``workspace``.
+
+    Four queries whatever the number of products: the products, then ``kpi_boards``'s three.
+    """
+    products = list(product_list(workspace=workspace).order_by("name", "pk"))
+    boards = kpi_boards(
+        products=products, keys=OVERVIEW_KEYS, interval=interval, span_days=span_days
+    )
+    return [boards[p.pk] for p in products]

@@ -244,18 +244,17 @@ def _merge(product: Product, links: list[tuple[Key, Key]], wanted: set[Key]) -> 
         PersonMerge.objects.create(product=product, merged_id=merged, into_id=survivor)
         Identity.objects.filter(product=product, person_id=merged).update(person_id=survivor)
         _merge_traits(survivor, merged)
-        # Every day the merged person was active now counts one person fewer.
-        merged_ids = [
-            merged,
-            *PersonMerge.objects.filter(into_id=survivor).values_list("merged_id", flat=True),
-        ]
-        days = {
-            ts.date()
-            for ts in Event.objects.filter(product=product, person_id__in=merged_ids)
-            .values_list("timestamp", flat=True)
-            .distinct()
-        }
-        _mark_dirty(product, days)
+        # Every day the merged person was active now counts one person fewer. Days already
+        # computed are in the rollups (keyed by the person canonical then, i.e. ``merged``);
+        # days not computed yet are dirty already. So the events need no person index.
+        _mark_dirty(
+            product,
+            set(
+                Rollup.objects.filter(product=product, source="any", person_id=merged).values_list(
+                    "day", flat=True
+                )
+            ),
+        )
     return _lookup(product, wanted)
 
 
@@ -477,6 +476,8 @@ METRIC_FIELDS = (
     "retention_weeks",
     "percentile",
     "filters",
+    "steps",
+    "conversion_window_hours",
     "numerator",
     "denominator",
     "unit",
@@ -511,6 +512,18 @@ def _check_metric(product: Product, fields: dict, instance: Metric | None = None
         raise ApplicationError("Say which numeric property to read.", field="value_property")
     if kind == MetricKind.PERCENTILE and not 1 <= (merged.get("percentile") or 0) <= 99:
         raise ApplicationError("Choose a percentile from 1 to 99.", field="percentile")
+    if kind == MetricKind.FUNNEL:
+        steps = merged.get("steps")
+        if (
+            not isinstance(steps, list)
+            or not 2 <= len(steps) <= 10
+            or not all(isinstance(s, str) and 0 < len(s) <= 200 for s in steps)
+        ):
+            raise ApplicationError("A funnel needs 2 to 10 event names, in order.", field="steps")
+        if not 1 <= (merged.get("conversion_window_hours") or 0) <= 2160:
+            raise ApplicationError(
+                "Give a conversion window of 1 to 2160 hours.", field="conversion_window_hours"
+            )
     if kind == MetricKind.RETENTION and not 1 <= (merged.get("retention_weeks") or 0) <= 52:
         raise ApplicationError("Retention looks 1 to 52 weeks ahead.", field="retention_weeks")
     if kind == MetricKind.RATIO:

@@ -12,11 +12,12 @@ import logging
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
 from metrics.models import DirtyDay
-from metrics.services import metrics_recompute_dirty
+from metrics.services import metrics_recompute_all, metrics_recompute_dirty
 from pmhub.models import Product
 
 logger = logging.getLogger(__name__)
@@ -57,3 +58,31 @@ def request_recompute(product_id: int) -> None:
         )
     except (RedisError, BrokerError, OSError) as exc:
         logger.warning("recompute trigger for product %s not sent: %s", product_id, exc)
+
+
+@shared_task(bind=True, max_retries=3, default_retry_delay=30, acks_late=True)
+def metrics_recompute_all_task(self, product_id: int) -> int:
+    """Rebuild every metric of one product from its events (the dashboard's Recompute button).
+
+    Idempotent: a second run rebuilds the same series. Returns the days covered.
+    """
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        return 0
+    return metrics_recompute_all(product=product)
+
+
+def request_full_recompute(product_id: int) -> None:
+    """Enqueue a full recompute of ``product_id`` once the current transaction commits.
+
+    Never fails the request: with the broker unreachable the trigger is logged and dropped
+    (the events are safe in PostgreSQL; the button or ``recompute_metrics`` can run it again).
+    """
+
+    def send() -> None:
+        try:
+            metrics_recompute_all_task.apply_async((product_id,), retry=False)
+        except (RedisError, BrokerError, OSError) as exc:
+            logger.warning("full recompute of product %s not sent: %s", product_id, exc)
+
+    transaction.on_commit(send)

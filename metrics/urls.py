@@ -46,4 +46,12 @@ page_urlpatterns = [
         pages.write_key_revoke_view,
         name="write-key-revoke",
     ),
+    # KPI dashboards: the workspace's executive overview and each product's board.
+    path("metrics/", pages.metrics_index, name="index"),
+    path("products/<slug:slug>/metrics/", pages.product_dashboard, name="product-dashboard"),
+    path(
+        "products/<slug:slug>/metrics/recompute/",
+        pages.product_recompute,
+        name="product-recompute",
+    ),
 ]

@@ -14,6 +14,8 @@ const files = {
   "bootstrap-icons/font/bootstrap-icons.min.css": "bootstrap-icons/bootstrap-icons.min.css",
   "bootstrap-icons/font/fonts": "bootstrap-icons/fonts",
   "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
+  "chart.js/dist/chart.umd.min.js": "chartjs/chart.umd.min.js",
+  "chart.js/dist/chart.umd.min.js.map": "chartjs/chart.umd.min.js.map",
 };
 
 rmSync(out, { recursive: true, force: true });

@@ -1,11 +1,14 @@
-"""Template helpers of the event explorer."""
+"""Template helpers of the event explorer and the KPI dashboards."""
 
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -23,3 +26,103 @@ def join_keys(value: Any, limit: int = 4) -> str:
         return ""
     keys = [str(key) for key in value]
     return ", ".join(keys[:limit]) + (", …" if len(keys) > limit else "")
+
+
+# --- KPI dashboards ------------------------------------------------------------------------------
+
+
+def bucket_label(day: date, interval: str, *, short: bool = False) -> str:
+    """``2025-03-03`` → "3 Mar 2025", "Week of 3 Mar 2025" or "March 2025" (short: "3 Mar")."""
+    if interval == "month":
+        return f"{day:%b %Y}" if short else f"{day:%B %Y}"
+    label = f"{day.day} {day:%b}" if short else f"{day.day} {day:%b %Y}"
+    return f"Week of {label}" if interval == "week" and not short else label
+
+
+@register.filter(name="bucket_label")
+def bucket_label_filter(day: date | None, interval: str) -> str:
+    return bucket_label(day, interval) if day else ""
+
+
+@register.filter
+def kpi_value(value: float | None, value_format: str) -> str:
+    """A KPI as people read it: shares in %, money and ratios to 2 decimals, counts with commas."""
+    if not isinstance(value, int | float):  # None (no value), or "" for a missing bucket
+        return "—"
+    if value_format == "percent":
+        return f"{value * 100:.1f}%"
+    if value_format == "decimal":
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
+@register.filter
+def kpi_change(change: float | None, value_format: str) -> str:
+    """A change without its sign (the arrow says it): "12.5%", or "1.2 pp" for shares."""
+    if not isinstance(change, int | float):
+        return ""
+    if value_format == "percent":
+        return f"{abs(change) * 100:.1f} pp"
+    return f"{abs(change) * 100:.1f}%"
+
+
+@register.simple_tag
+def sparkline(points: list[tuple[date, float | None]], width: int = 120, height: int = 32) -> dict:
+    """SVG paths of a small line chart (and the area under it) in a ``width``×``height`` box.
+
+    Missing values break the line. Fewer than two values: no paths.
+    """
+    values = [value for _, value in points]
+    known = [v for v in values if v is not None]
+    if len(known) < 2:
+        return {}
+    low, high = min(known), max(known)
+    spread = (high - low) or 1.0
+    step = width / (len(values) - 1)
+    pad = 2
+
+    def y(value: float) -> float:
+        return pad + (height - 2 * pad) * (1 - (value - low) / spread)
+
+    segments: list[list[tuple[float, float]]] = [[]]
+    for index, value in enumerate(values):
+        if value is None:
+            if segments[-1]:
+                segments.append([])
+            continue
+        segments[-1].append((index * step, y(value)))
+    line = " ".join(
+        "M" + " L".join(f"{x:.1f},{yy:.1f}" for x, yy in segment) for segment in segments if segment
+    )
+    area = " ".join(
+        f"M{segment[0][0]:.1f},{height} "
+        + " ".join(f"L{x:.1f},{yy:.1f}" for x, yy in segment)
+        + f" L{segment[-1][0]:.1f},{height} Z"
+        for segment in segments
+        if len(segment) > 1
+    )
+    last_x, last_y = next(s for s in reversed(segments) if s)[-1]
+    return {
+        "line": line,
+        "area": area,
+        "end_x": f"{last_x:.1f}",
+        "end_y": f"{last_y:.1f}",
+        "width": width,
+        "height": height,
+    }
+
+
+@register.filter
+def bucket_short(day: date | None, interval: str) -> str:
+    """A bucket in few words, as an axis or a "vs …" reads it: "3 Mar", "Mar 2025"."""
+    return bucket_label(day, interval, short=True) if day else ""
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """When something happened, as "just now" or "5 minutes ago"."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

@@ -114,6 +114,33 @@ def _last_day(bucket: date, interval: str) -> date:
     return (bucket.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
 
 
+FUNNEL = ["Signed Up", "Feature Used", "Order Completed"]
+FUNNEL_WINDOW = timedelta(hours=168)
+
+
+def _funnel(journeys: dict, buckets: list[date], interval: str) -> dict[date, float | None]:
+    """First sign-up in the bucket, then each step strictly later, all within the window."""
+    entered = dict.fromkeys(buckets, 0)
+    finished = dict.fromkeys(buckets, 0)
+    for events in journeys.values():
+        events = sorted(events)
+        seen: set[date] = set()
+        for i, (start, name) in enumerate(events):
+            bucket = _bucket(start.date(), interval)
+            if name != FUNNEL[0] or bucket not in entered or bucket in seen:
+                continue
+            seen.add(bucket)
+            entered[bucket] += 1
+            step, previous = 1, start
+            for moment, later in events[i + 1 :]:
+                if moment > start + FUNNEL_WINDOW or step == len(FUNNEL):
+                    break
+                if later == FUNNEL[step] and moment > previous:
+                    step, previous = step + 1, moment
+            finished[bucket] += step == len(FUNNEL)
+    return {b: finished[b] / entered[b] if entered[b] else None for b in buckets}
+
+
 def _p(values: list[float], p: int) -> float | None:
     """Percentile by linear interpolation between closest ranks (numpy's default)."""
     if not values:
@@ -138,6 +165,15 @@ EXTRA_METRICS = [
     ("nps", {"name": "NPS", "kind": "nps", "event": "Survey Answered", "value_property": "score"}),
     ("churn", {"name": "Churn", "kind": "churn"}),
     (
+        "signup_funnel",
+        {
+            "name": "Sign-up to order",
+            "kind": "funnel",
+            "steps": ["Signed Up", "Feature Used", "Order Completed"],
+            "conversion_window_hours": 168,
+        },
+    ),
+    (
         "big_orders",
         {
             "name": "Revenue of big orders",
@@ -159,6 +195,7 @@ def expected(batches: list[list[dict]]) -> dict[tuple[str, str], dict[date, floa
             components.union(f"a:{m['anonymousId']}", f"u:{m['userId']}")
         if m.get("previousId"):
             components.union(f"u:{m['previousId']}", f"u:{m['userId']}")
+    journeys: dict[str, list[tuple[datetime, str]]] = defaultdict(list)
     active: dict[date, set[str]] = defaultdict(set)
     revenue: dict[date, float] = defaultdict(float)
     big_orders: dict[date, float] = defaultdict(float)
@@ -168,8 +205,11 @@ def expected(batches: list[list[dict]]) -> dict[tuple[str, str], dict[date, floa
         if m["type"] not in ("track", "page", "screen"):
             continue
         who = f"u:{m['userId']}" if m.get("userId") else f"a:{m['anonymousId']}"
-        day = datetime.fromisoformat(m["timestamp"]).astimezone(UTC).date()
+        moment = datetime.fromisoformat(m["timestamp"]).astimezone(UTC)
+        day = moment.date()
         active[day].add(components.find(who))
+        if m["type"] == "track":
+            journeys[components.find(who)].append((moment, m["event"]))
         properties = m.get("properties") or {}
         if isinstance(properties.get("revenue"), (int, float)):
             revenue[day] += properties["revenue"]
@@ -212,6 +252,7 @@ def expected(batches: list[list[dict]]) -> dict[tuple[str, str], dict[date, floa
             for b in buckets
         }
         out[("revenue", interval)] = {b: sum(revenue[d] for d in in_bucket(b)) for b in buckets}
+        out[("signup_funnel", interval)] = _funnel(journeys, buckets, interval)
         out[("big_orders", interval)] = {
             b: sum(big_orders[d] for d in in_bucket(b)) for b in buckets
         }

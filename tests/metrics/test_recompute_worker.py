@@ -84,7 +84,8 @@ def test_a_worker_killed_mid_recompute_leaves_correct_series_after_the_next_run(
     connection.close()
     time.sleep(0.1)
     after_kill = _points(source.product)
-    wanted = reference.expected(batches)
+    extra = {key for key, _ in reference.EXTRA_METRICS}  # not defined on this product
+    wanted = {k: v for k, v in reference.expected(batches).items() if k[0] not in extra}
     assert {(k, i) for k, i, _ in after_kill} == set(wanted)
     for (key, interval, bucket), value in after_kill.items():
         expected = wanted[(key, interval)][bucket]

@@ -231,6 +231,16 @@ CASES: dict[str, tuple[Case, ...]] = {
         # B's key under A's product: still a 404, the key must belong to the product in the URL.
         Foreign(lambda w: {"slug": w.a.product.slug, "pk": w.b_key.pk}, ("post",)),
     ),
+    "metrics:index": (
+        # The executive overview lists the current workspace's products only.
+        Rows(own=lambda w: ["Alpha Product"], foreign=lambda w: ["Bravo Product"]),
+    ),
+    "metrics:product-dashboard": (
+        Foreign(_b_slug, ("get",)),
+        Rows(kwargs=_a_slug, own=lambda w: ["Alpha Product"], foreign=lambda w: ["Bravo Product"]),
+    ),
+    # Nothing of B's is enqueued: the product is looked up in A before anything is sent.
+    "metrics:product-recompute": (Foreign(_b_slug, ("post",)),),
     # --- API
     "api:metrics:write-key-list": (
         Rows(own=lambda w: [w.a_key.pk], foreign=lambda w: [w.b_key.pk]),

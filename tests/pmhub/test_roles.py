@@ -440,6 +440,11 @@ PAGE_CASES = [
         kwargs=lambda t: {"slug": t.product.slug, "pk": t.write_key.pk},
         done=_write_key_revoked,
     ),
+    Request("metrics:index", "get", Action.METRIC_VIEW),
+    Request("metrics:product-dashboard", "get", Action.METRIC_VIEW, kwargs=_slug),
+    # Enqueues a Celery task after commit (tests/metrics/test_dashboard_pages.py checks it was
+    # sent); the workspace itself is unchanged, which is what the matrix can observe here.
+    Request("metrics:product-recompute", "post", Action.WRITE_KEY_MANAGE, kwargs=_slug),
 ]
 
 

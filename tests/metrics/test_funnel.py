@@ -1,0 +1,98 @@
+"""Funnels: ordered steps, each strictly after the one before, within the conversion window."""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics.compute import recompute
+from metrics.models import MetricPoint
+from metrics.services import metric_create
+from pmhub.errors import ApplicationError
+
+
+def _track(user: str, event: str, when: str, n: int) -> dict:
+    return {
+        "type": "track",
+        "event": event,
+        "userId": user,
+        "messageId": f"f{n}",
+        "timestamp": f"2026-11-{when}Z",
+    }
+
+
+def test_funnel_counts_ordered_steps_inside_the_window(source):
+    journeys = [
+        ("ann", ["Signed Up", "Activated", "Paid"], ["02T10:00", "02T11:00", "03T09:00"]),
+        ("bob", ["Signed Up", "Paid", "Activated"], ["02T10:00", "02T11:00", "02T12:00"]),
+        ("cat", ["Signed Up", "Activated", "Paid"], ["02T10:00", "02T11:00", "05T10:01"]),
+        ("dan", ["Activated", "Signed Up"], ["02T09:00", "02T10:00"]),
+    ]
+    batch, n = [], 0
+    for user, events, times in journeys:
+        for event, when in zip(events, times, strict=True):
+            n += 1
+            batch.append(_track(user, event, when, n))
+    assert source.post("/v1/batch", {"batch": batch}).status_code == 200
+    metric_create(
+        product=source.product,
+        actor=source.tenant.owner,
+        key="activation",
+        name="Activation",
+        kind="funnel",
+        steps=["Signed Up", "Activated", "Paid"],
+        conversion_window_hours=72,
+    )
+    recompute(source.product, None)
+    point = MetricPoint.objects.get(metric__key="activation", interval="day", bucket="2026-11-02")
+    # ann completes; bob pays before activating (then activates: 2 steps); cat pays 72h01 late;
+    # dan signs up after activating (1 step).
+    assert point.detail == {"steps": ["Signed Up", "Activated", "Paid"], "persons": [4, 3, 1]}
+    assert point.value == 0.25
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"steps": ["Only one"], "conversion_window_hours": 24}, "steps"),
+        ({"steps": ["A", ""], "conversion_window_hours": 24}, "steps"),
+        ({"steps": ["A", "B"]}, "conversion_window_hours"),
+        ({"steps": ["A", "B"], "conversion_window_hours": 9999}, "conversion_window_hours"),
+    ],
+)
+def test_a_funnel_without_usable_steps_or_window_is_refused(source, fields, field):
+    with pytest.raises(ApplicationError) as refused:
+        metric_create(
+            product=source.product,
+            actor=source.tenant.owner,
+            key="f",
+            name="F",
+            kind="funnel",
+            **fields,
+        )
+    assert refused.value.field == field
+
+
+def test_the_series_api_returns_the_step_counts_beside_the_conversion(source):
+    from tests.factories import api_client
+
+    batch = [_track("ann", "Signed Up", "02T10:00", 1), _track("ann", "Paid", "02T11:00", 2)]
+    source.post("/v1/batch", {"batch": batch})
+    metric_create(
+        product=source.product,
+        actor=source.tenant.owner,
+        key="pay",
+        name="Pay",
+        kind="funnel",
+        steps=["Signed Up", "Paid"],
+        conversion_window_hours=24,
+    )
+    recompute(source.product, None)
+    api = api_client(source.tenant.owner, source.tenant.workspace)
+    body = api.get(f"/api/v1/products/{source.product.pk}/metrics/pay/series/").json()
+    assert body["points"] == [
+        {
+            "bucket": "2026-11-02",
+            "value": 1.0,
+            "detail": {"steps": ["Signed Up", "Paid"], "persons": [1, 1]},
+        }
+    ]
