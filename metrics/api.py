@@ -23,6 +23,7 @@ from metrics import selectors
 from metrics.filters import EventFilter, RejectionFilter
 from metrics.models import Event, Interval, Metric, MetricKind, Rejection, WriteKey
 from metrics.services import (
+    METRIC_FIELDS,
     metric_create,
     metric_delete,
     metric_update,
@@ -248,26 +249,7 @@ class MetricSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Metric
-        fields = [
-            "id",
-            "key",
-            "name",
-            "description",
-            "kind",
-            "event",
-            "value_property",
-            "window_days",
-            "retention_weeks",
-            "percentile",
-            "filters",
-            "steps",
-            "conversion_window_hours",
-            "numerator",
-            "denominator",
-            "unit",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *METRIC_FIELDS, "created_at", "updated_at"]
         read_only_fields = fields
 
 
