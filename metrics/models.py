@@ -320,3 +320,55 @@ class MetricPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.metric_id} {self.interval} {self.bucket} = {self.value}"
+
+
+# --- Experiments ----------------------------------------------------------------------------------
+
+
+class ExperimentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    RUNNING = "running", "Running"
+    STOPPED = "stopped", "Stopped"
+    DECIDED = "decided", "Decided"
+
+
+class Experiment(models.Model):
+    """An A/B test: who saw which variant (``exposure_event``'s ``variant_property``) and who
+    then converted (``conversion_event``), between ``start`` and ``end`` (open while blank).
+
+    ``metrics.services.experiment_results`` computes its results from the events.
+    """
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="experiments")
+    key = models.SlugField(max_length=60)
+    name = models.CharField(max_length=120)
+    hypothesis = models.TextField(blank=True)
+    exposure_event = models.CharField(max_length=200, help_text="Track event of an exposure")
+    variant_property = models.CharField(max_length=200, default="variant")
+    control_variant = models.CharField(max_length=200, default="control")
+    conversion_event = models.CharField(max_length=200, help_text="Track event of a conversion")
+    start = models.DateTimeField()
+    end = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ExperimentStatus.choices, default=ExperimentStatus.DRAFT
+    )
+    minimum_detectable_effect = models.FloatField(
+        default=0.1, help_text="Relative change of the control's rate to detect (0.1 = 10 %)"
+    )
+    decision = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "key"], name="experiment_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -14,7 +14,16 @@ from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from metrics.models import Event, Interval, Metric, MetricKind, MetricPoint, Rejection, WriteKey
+from metrics.models import (
+    Event,
+    Experiment,
+    Interval,
+    Metric,
+    MetricKind,
+    MetricPoint,
+    Rejection,
+    WriteKey,
+)
 from pmhub.models import Product, Workspace
 from pmhub.selectors import product_list
 from pmhub.tenancy import get_scoped_or_404, scope
@@ -364,3 +373,16 @@ def kpi_overview(
         products=products, keys=OVERVIEW_KEYS, interval=interval, span_days=span_days
     )
     return [boards[p.pk] for p in products]
+
+
+def experiment_list(*, product: Product) -> QuerySet[Experiment]:
+    """The experiments of ``product``, newest first, with who decided them."""
+    return Experiment.objects.filter(product=product).select_related("decided_by")
+
+
+def experiment_get(*, product: Product, key: str) -> Experiment:
+    """One experiment of ``product`` by key (with its product); a 404 otherwise."""
+    experiment = experiment_list(product=product).select_related("product").filter(key=key).first()
+    if experiment is None:
+        raise Http404("No experiment with this key.")
+    return experiment

@@ -35,6 +35,17 @@ api_urlpatterns = [
         api.SeriesView.as_view(),
         name="metric-series",
     ),
+    re_path(rf"{_PRODUCT}/experiments/$", api.ExperimentListView.as_view(), name="experiment-list"),
+    re_path(
+        rf"{_PRODUCT}/experiments/(?P<key>[-a-zA-Z0-9_]{{1,60}})/$",
+        api.ExperimentDetailView.as_view(),
+        name="experiment-detail",
+    ),
+    re_path(
+        rf"{_PRODUCT}/experiments/(?P<key>[-a-zA-Z0-9_]{{1,60}})/decision/$",
+        api.ExperimentDecisionView.as_view(),
+        name="experiment-decision",
+    ),
 ]
 
 # Pages of a product, in the ``metrics`` namespace.

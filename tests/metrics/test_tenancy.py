@@ -21,8 +21,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from metrics.models import Event, Identity, Metric, Person, Rejection, WriteKey
-from metrics.services import write_key_create
+from metrics.models import Event, Experiment, Identity, Metric, Person, Rejection, WriteKey
+from metrics.services import experiment_create, write_key_create
 from pmhub import services
 from pmhub.capabilities import Role
 from pmhub.models import Membership
@@ -81,6 +81,16 @@ def build_world(*, actor_also_in_b: bool) -> World:
     b_source = Source(tenant=b, product=b.product, key=b_raw, client=Client())
     _sent(a_source, "alpha")
     _sent(b_source, "bravo")
+    for tenant in (a, b):
+        experiment_create(
+            product=tenant.product,
+            actor=tenant.owner,
+            key="checkout",
+            name="Checkout test",
+            exposure_event="Checkout Viewed",
+            conversion_event="Order Completed",
+            start=tenant.product.created_at,
+        )
     html = Client()
     html.force_login(actor)
     session = html.session
@@ -128,6 +138,7 @@ def metrics_snapshot(tenant: Tenant) -> dict:
             .order_by("pk")
             .values("kind", "value", "person")
         ),
+        "experiments": list(Experiment.objects.filter(product=product).order_by("pk").values()),
     }
 
 
@@ -200,6 +211,16 @@ def _a_product(w: World) -> dict[str, Any]:
 
 def _a_key_named(name: str) -> Callable[[World], bool]:
     return lambda w: WriteKey.objects.filter(product=w.a.product, name=name).exists()
+
+
+def _experiment_body(key: str) -> dict[str, Any]:
+    return {
+        "key": key,
+        "name": "A test",
+        "exposure_event": "Checkout Viewed",
+        "conversion_event": "Order Completed",
+        "start": "2025-01-01T00:00:00Z",
+    }
 
 
 WRITE_KEY_AUTHENTICATED = Unscoped(
@@ -287,6 +308,34 @@ CASES: dict[str, tuple[Case, ...]] = {
         ),
     ),
     "api:metrics:metric-series": (Foreign(lambda w: {**_b_product(w), "key": "dau"}, ("get",)),),
+    "api:metrics:experiment-list": (
+        Foreign(_b_product, ("get", "post"), body=lambda w: _experiment_body("planted")),
+        Rows(
+            kwargs=_a_product,
+            own=lambda w: _ids(Experiment, w.a),
+            foreign=lambda w: _ids(Experiment, w.b),
+        ),
+        Lands(
+            "post",
+            lambda w: _experiment_body("new-test"),
+            lambda w: Experiment.objects.filter(product=w.a.product, key="new-test").exists(),
+            kwargs=_a_product,
+        ),
+    ),
+    "api:metrics:experiment-detail": (
+        Foreign(
+            lambda w: {**_b_product(w), "key": "checkout"},
+            ("get", "patch", "delete"),
+            body=lambda w: {"name": "Renamed"},
+        ),
+    ),
+    "api:metrics:experiment-decision": (
+        Foreign(
+            lambda w: {**_b_product(w), "key": "checkout"},
+            ("post",),
+            body=lambda w: {"decision": "Ship it"},
+        ),
+    ),
     # --- Ingestion (Segment's and PostHog's APIs at the server root)
     **{
         f"ingest-{kind}": (WRITE_KEY_AUTHENTICATED,)

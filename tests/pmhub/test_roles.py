@@ -18,8 +18,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from metrics.models import Metric, WriteKey
-from metrics.services import write_key_create
+from metrics.models import Experiment, Metric, WriteKey
+from metrics.services import experiment_create, experiment_update, write_key_create
 from pmhub import services
 from pmhub.capabilities import CAPABILITIES, Action, Role, role_can
 from pmhub.models import ApiToken, AuditEvent, Invitation, Membership, Product, Workspace
@@ -76,6 +76,18 @@ def build_team(role: Role) -> Team:
     archived = services.product_create(workspace=ws, actor=owner, name="Old product")
     services.product_set_archived(product=archived, actor=owner, archived=True)
     actor = members[role]
+    # A stopped experiment: it can be read, changed, deleted and decided.
+    experiment = experiment_create(
+        product=tenant.product,
+        actor=owner,
+        key="checkout",
+        name="Checkout test",
+        exposure_event="Checkout Viewed",
+        conversion_event="Order Completed",
+        start=tenant.product.created_at,
+        status="running",
+    )
+    experiment_update(experiment=experiment, actor=owner, status="stopped")
     return Team(
         workspace=ws,
         role=role,
@@ -348,6 +360,54 @@ API_CASES = [
         "get",
         Action.METRIC_VIEW,
         kwargs=lambda t: {**_product_pk(t), "key": "dau"},
+    ),
+    Request("api:metrics:experiment-list", "get", Action.METRIC_VIEW, kwargs=_product_pk),
+    Request(
+        "api:metrics:experiment-list",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_product_pk,
+        body=lambda t: {
+            "key": "pricing",
+            "name": "Pricing page",
+            "exposure_event": "Pricing Viewed",
+            "conversion_event": "Subscribed",
+            "start": "2025-01-01T00:00:00Z",
+        },
+        done=lambda t: Experiment.objects.filter(product=t.product, key="pricing").exists(),
+    ),
+    Request(
+        "api:metrics:experiment-detail",
+        "get",
+        Action.METRIC_VIEW,
+        kwargs=lambda t: {**_product_pk(t), "key": "checkout"},
+    ),
+    Request(
+        "api:metrics:experiment-detail",
+        "patch",
+        Action.METRIC_MANAGE,
+        kwargs=lambda t: {**_product_pk(t), "key": "checkout"},
+        body=lambda t: {"name": "Checkout v2"},
+        done=lambda t: (
+            Experiment.objects.get(product=t.product, key="checkout").name == "Checkout v2"
+        ),
+    ),
+    Request(
+        "api:metrics:experiment-detail",
+        "delete",
+        Action.METRIC_MANAGE,
+        kwargs=lambda t: {**_product_pk(t), "key": "checkout"},
+        done=lambda t: not Experiment.objects.filter(product=t.product, key="checkout").exists(),
+    ),
+    Request(
+        "api:metrics:experiment-decision",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=lambda t: {**_product_pk(t), "key": "checkout"},
+        body=lambda t: {"decision": "Ship the new checkout."},
+        done=lambda t: (
+            Experiment.objects.get(product=t.product, key="checkout").status == "decided"
+        ),
     ),
 ]
 
