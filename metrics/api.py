@@ -29,6 +29,7 @@ from metrics.models import (
     Metric,
     MetricKind,
     Rejection,
+    TargetDirection,
     WriteKey,
 )
 from metrics.services import (
@@ -48,7 +49,12 @@ from pmhub.capabilities import Action
 from pmhub.filters import IdFilter
 from pmhub.models import Product
 from pmhub.selectors import product_get
-from pmhub.serializers import MAX_ID, StrictSerializer, UserSummarySerializer
+from pmhub.serializers import (
+    MAX_ID,
+    StrictSerializer,
+    UserSummarySerializer,
+    WorkspaceMemberField,
+)
 from pmhub.tenancy import WorkspaceContextMixin, WorkspaceScopedMixin, scope
 
 # --- Write keys ----------------------------------------------------------------------------------
@@ -322,6 +328,15 @@ class MetricKeyField(serializers.SlugField):
 
 
 class MetricInput(StrictSerializer):
+    target = serializers.FloatField(
+        required=False, allow_null=True, help_text="As a KPI: the value to reach."
+    )
+    target_direction = serializers.ChoiceField(choices=TargetDirection.choices, required=False)
+    warning_threshold = serializers.FloatField(required=False, allow_null=True)
+    bad_threshold = serializers.FloatField(required=False, allow_null=True)
+    owner = WorkspaceMemberField(
+        required=False, allow_null=True, help_text="User id of the member who owns this KPI."
+    )
     key = serializers.SlugField(max_length=60)
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(max_length=500, allow_blank=True, required=False)
@@ -386,7 +401,9 @@ class MetricListView(_ProductListView):
 
     def post(self, request: Request, product_pk: str) -> Response:
         product = self.product()
-        data = MetricInput(data=request.data, context={"product": product})
+        data = MetricInput(
+            data=request.data, context={"product": product, "workspace": self.workspace}
+        )
         data.is_valid(raise_exception=True)
         metric = metric_create(product=product, actor=self.actor, **data.validated_data)
         return Response(MetricSerializer(metric).data, status=status.HTTP_201_CREATED)
@@ -421,7 +438,11 @@ class MetricDetailView(WorkspaceContextMixin, APIView):
     )
     def patch(self, request: Request, product_pk: str, key: str) -> Response:
         metric = self._metric(product_pk, key)
-        data = MetricInput(data=request.data, partial=True, context={"product": metric.product})
+        data = MetricInput(
+            data=request.data,
+            partial=True,
+            context={"product": metric.product, "workspace": self.workspace},
+        )
         data.is_valid(raise_exception=True)
         metric_update(metric=metric, actor=self.actor, **data.validated_data)
         return Response(MetricSerializer(metric).data)

@@ -208,6 +208,17 @@ class Interval(models.TextChoices):
     MONTH = "month"
 
 
+class TargetDirection(models.TextChoices):
+    INCREASE = "increase", "Higher is better"
+    DECREASE = "decrease", "Lower is better"
+
+
+class KpiStatus(models.TextChoices):
+    GOOD = "good", "On target"
+    WARNING = "warning", "At risk"
+    BAD = "bad", "Off target"
+
+
 class Metric(models.Model):
     """A metric of a product; ``metrics.compute`` turns events into its series.
 
@@ -244,6 +255,20 @@ class Metric(models.Model):
         "self", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     unit = models.CharField(max_length=20, blank=True)
+    # As a KPI: where it should be, and when to worry. Thresholds are values of the metric.
+    target = models.FloatField(null=True, blank=True)
+    target_direction = models.CharField(
+        max_length=10, choices=TargetDirection.choices, default=TargetDirection.INCREASE
+    )
+    warning_threshold = models.FloatField(null=True, blank=True)
+    bad_threshold = models.FloatField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -253,6 +278,27 @@ class Metric(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def status_of(self, value: float | None) -> str | None:
+        """Where ``value`` stands against the thresholds (or, without them, the target).
+
+        Higher is better: below ``bad_threshold`` is bad, below ``warning_threshold`` at risk;
+        lower is better mirrors it. With only a target, missing it is at risk.
+        """
+        if value is None:
+            return None
+        worse = (
+            (lambda a, b: a < b) if self.target_direction == "increase" else (lambda a, b: a > b)
+        )
+        if self.bad_threshold is not None and worse(value, self.bad_threshold):
+            return KpiStatus.BAD
+        if self.warning_threshold is not None and worse(value, self.warning_threshold):
+            return KpiStatus.WARNING
+        if self.bad_threshold is None and self.warning_threshold is None:
+            if self.target is None:
+                return None
+            return KpiStatus.WARNING if worse(value, self.target) else KpiStatus.GOOD
+        return KpiStatus.GOOD
 
 
 class Rollup(models.Model):

@@ -155,6 +155,11 @@ class Tile:
         return self.metric.key
 
     @property
+    def status(self) -> str | None:
+        """good / warning / bad against the KPI's thresholds; None without a target."""
+        return self.metric.status_of(self.current[1]) if self.current else None
+
+    @property
     def format(self) -> str:
         return value_format(self.metric)
 

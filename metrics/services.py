@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -35,6 +36,7 @@ from metrics.models import (
     PersonMerge,
     Rejection,
     Rollup,
+    TargetDirection,
     WriteKey,
 )
 from pmhub.audit import audit_record, diff_fields
@@ -490,7 +492,31 @@ METRIC_FIELDS = (
     "numerator",
     "denominator",
     "unit",
+    "target",
+    "target_direction",
+    "warning_threshold",
+    "bad_threshold",
+    "owner",
 )
+
+
+def _check_kpi(product: Product, merged: dict) -> None:
+    """Thresholds must be ordered the way the metric gets worse; the owner must be a member."""
+    direction = merged.get("target_direction") or TargetDirection.INCREASE
+    if direction not in TargetDirection.values:
+        raise ApplicationError("Choose increase or decrease.", field="target_direction")
+    levels = [(name, merged.get(name)) for name in ("bad_threshold", "warning_threshold", "target")]
+    given = [(name, value) for name, value in levels if value is not None]
+    for (low_name, low), (high_name, high) in pairwise(given):
+        if (low > high) if direction == TargetDirection.INCREASE else (low < high):
+            word = "above" if direction == TargetDirection.INCREASE else "below"
+            raise ApplicationError(
+                f"{low_name} must not be {word} {high_name} when {direction} is better.",
+                field=low_name,
+            )
+    owner = merged.get("owner")
+    if owner is not None and not product.workspace.memberships.filter(user=owner).exists():
+        raise ApplicationError("The owner must be a member of this workspace.", field="owner")
 
 
 def _check_metric(product: Product, fields: dict, instance: Metric | None = None) -> None:
@@ -499,6 +525,7 @@ def _check_metric(product: Product, fields: dict, instance: Metric | None = None
 
     merged = {name: getattr(instance, name) for name in METRIC_FIELDS} if instance else {}
     merged.update(fields)
+    _check_kpi(product, merged)
     key = merged.get("key") or ""
     if not key or slugify(key) != key.lower() or len(key) > 60:
         raise ApplicationError("Use letters, digits, - and _ (at most 60).", field="key")
