@@ -269,6 +269,8 @@ class Metric(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set when the owner was told it went off target; cleared when it recovers (one per crossing).
+    alerted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections import Counter, defaultdict
@@ -12,7 +13,7 @@ from itertools import pairwise
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from metrics import conditions
@@ -32,6 +33,7 @@ from metrics.models import (
     Identity,
     Metric,
     MetricKind,
+    MetricPoint,
     Person,
     PersonMerge,
     Rejection,
@@ -462,7 +464,59 @@ def metrics_recompute_dirty(*, product: Product) -> int:
             return 0
         recompute(product, {day for _, day in claimed})
         DirtyDay.objects.filter(pk__in=[pk for pk, _ in claimed]).delete()
+        kpi_alerts_check(product=product)
     return len(claimed)
+
+
+def kpi_alerts_check(*, product: Product) -> list[Metric]:
+    """Email each KPI owner whose KPI has just gone off target; returns the KPIs alerted.
+
+    A KPI is judged on its latest finished day (today is still filling up). Its owner hears
+    once per crossing: ``alerted_at`` is set when the email is sent and cleared when the KPI is
+    back above its bad threshold, so a recompute that changes nothing sends nothing.
+    """
+    today = timezone.now().date()
+    latest_finished_day = (
+        MetricPoint.objects.filter(metric=OuterRef("pk"), interval="day", bucket__lt=today)
+        .order_by("-bucket")
+        .values("value")[:1]
+    )
+    kpis = (
+        Metric.objects.filter(product=product, bad_threshold__isnull=False)
+        .select_related("owner", "product")
+        .annotate(latest=Subquery(latest_finished_day))
+    )
+    alerted: list[Metric] = []
+    for metric in kpis:
+        off_target = metric.status_of(metric.latest) == "bad"
+        if off_target and metric.alerted_at is None:
+            metric.alerted_at = timezone.now()
+            metric.save(update_fields=["alerted_at"])
+            alerted.append(metric)
+            if metric.owner and metric.owner.email:
+                transaction.on_commit(
+                    functools.partial(_send_kpi_alert, metric, metric.owner.email, metric.latest)
+                )
+        elif not off_target and metric.alerted_at is not None:
+            metric.alerted_at = None
+            metric.save(update_fields=["alerted_at"])
+    return alerted
+
+
+def _send_kpi_alert(metric: Metric, email: str, value: float) -> None:
+    from django.core.mail import send_mail
+
+    send_mail(
+        subject=f"{metric.product.name}: {metric.name} is off target",
+        message=(
+            f"{metric.name} of {metric.product.name} is at {value:g}, past its bad threshold "
+            f"of {metric.bad_threshold:g}"
+            + (f" (target {metric.target:g})." if metric.target is not None else ".")
+            + "\n\nYou get this once; the next email comes if it recovers and falls again."
+        ),
+        from_email=None,
+        recipient_list=[email],
+    )
 
 
 def metrics_recompute_all(*, product: Product) -> int:
@@ -471,7 +525,9 @@ def metrics_recompute_all(*, product: Product) -> int:
 
     with transaction.atomic():
         DirtyDay.objects.filter(product=product).delete()
-        return recompute(product, None).days
+        days = recompute(product, None).days
+        kpi_alerts_check(product=product)
+        return days
 
 
 # --- Metric definitions ---------------------------------------------------------------------------
