@@ -255,7 +255,7 @@ def main() -> None:
     )
     from django.db import connection
 
-    from metrics.services import write_key_create
+    from metrics.services.write_keys import write_key_create
     from pmhub import services
     from tests.factories import make_user
 

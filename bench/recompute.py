@@ -137,7 +137,7 @@ def _timed(label: str, fn) -> float:
 
 
 def _history(size: int) -> dict[str, float]:
-    from metrics.services import metrics_recompute_all, metrics_recompute_dirty
+    from metrics.services.recompute import metrics_recompute_all, metrics_recompute_dirty
     from pmhub import services
     from tests.factories import make_user
 

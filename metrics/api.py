@@ -32,19 +32,20 @@ from metrics.models import (
     TargetDirection,
     WriteKey,
 )
-from metrics.services import (
-    METRIC_FIELDS,
+from metrics.services.experiments import (
     experiment_create,
     experiment_decide,
     experiment_delete,
     experiment_results,
     experiment_update,
+)
+from metrics.services.metric_definitions import (
+    METRIC_FIELDS,
     metric_create,
     metric_delete,
     metric_update,
-    write_key_create,
-    write_key_revoke,
 )
+from metrics.services.write_keys import write_key_create, write_key_revoke
 from pmhub.capabilities import Action
 from pmhub.filters import IdFilter
 from pmhub.models import Product

@@ -384,7 +384,7 @@ class Experiment(models.Model):
     """An A/B test: who saw which variant (``exposure_event``'s ``variant_property``) and who
     then converted (``conversion_event``), between ``start`` and ``end`` (open while blank).
 
-    ``metrics.services.experiment_results`` computes its results from the events.
+    ``metrics.services.experiments.experiment_results`` computes its results from the events.
     """
 
     workspace_lookup = "product__workspace"

@@ -16,7 +16,7 @@ from metrics import selectors
 from metrics.filters import EventFilter
 from metrics.forms import QUICK_RANGES, DashboardRangeForm, WriteKeyForm
 from metrics.models import Interval
-from metrics.services import write_key_create, write_key_revoke
+from metrics.services.write_keys import write_key_create, write_key_revoke
 from metrics.tasks import request_full_recompute
 from metrics.templatetags.metrics_tags import bucket_label
 from pmhub.capabilities import Action

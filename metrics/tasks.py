@@ -17,7 +17,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
 from metrics.models import DirtyDay
-from metrics.services import metrics_recompute_all, metrics_recompute_dirty
+from metrics.services.recompute import metrics_recompute_all, metrics_recompute_dirty
 from pmhub.models import Product
 
 logger = logging.getLogger(__name__)

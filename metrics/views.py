@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
 from metrics import ingest
-from metrics.services import events_store, write_key_authenticate
+from metrics.services.events import events_store
+from metrics.services.write_keys import write_key_authenticate
 from metrics.tasks import request_recompute
 from metrics.throttle import retry_after
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from metrics.services import write_key_create
+from metrics.services.write_keys import write_key_create
 from pmhub import services
 from pmhub.capabilities import Role
 from pmhub.models import LifecycleStage, Product

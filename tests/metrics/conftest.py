@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
-from metrics.services import write_key_create
+from metrics.services.write_keys import write_key_create
 
 
 @dataclass

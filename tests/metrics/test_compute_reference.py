@@ -9,7 +9,8 @@ import os
 import pytest
 
 from metrics.models import DirtyDay, Metric, MetricPoint
-from metrics.services import metric_create, metrics_recompute_all, metrics_recompute_dirty
+from metrics.services.metric_definitions import metric_create
+from metrics.services.recompute import metrics_recompute_all, metrics_recompute_dirty
 from tests.metrics import reference
 
 EVENTS = int(os.environ.get("PMHUB_REFERENCE_EVENTS", "100000"))

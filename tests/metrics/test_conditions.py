@@ -7,7 +7,7 @@ import pytest
 from metrics import conditions
 from metrics.compute import recompute
 from metrics.models import MetricPoint
-from metrics.services import metric_create
+from metrics.services.metric_definitions import metric_create
 from pmhub.errors import ApplicationError
 
 T = "2026-11-02T10:00:00Z"

@@ -27,7 +27,8 @@ from kombu.exceptions import OperationalError
 
 from metrics import selectors, tasks
 from metrics.models import Interval, Metric, MetricPoint
-from metrics.services import metrics_recompute_all, write_key_create
+from metrics.services.recompute import metrics_recompute_all
+from metrics.services.write_keys import write_key_create
 from pmhub import services
 from pmhub.capabilities import Role
 from tests.factories import make_member

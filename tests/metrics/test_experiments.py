@@ -9,9 +9,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from metrics import experiments
+from metrics import stats as experiment_stats
 from metrics.models import Experiment
-from metrics.services import (
+from metrics.services.experiments import (
     experiment_create,
     experiment_decide,
     experiment_results,
@@ -115,10 +115,10 @@ def test_results_count_each_person_once_in_their_first_variant(source):
     control, treatment = results.variants
     assert control.is_control and control.rate == 0.5 and control.comparison is None
     assert treatment.rate == 0.75
-    assert treatment.comparison == experiments.compare(2, 4, 3, 4)
+    assert treatment.comparison == experiment_stats.compare(2, 4, 3, 4)
     assert treatment.comparison.lift == pytest.approx(0.5)
     assert results.srm is not None and not results.srm.mismatch
-    assert results.sample_size_per_variant == experiments.sample_size(0.5, 0.1)
+    assert results.sample_size_per_variant == experiment_stats.sample_size(0.5, 0.1)
 
 
 def test_results_read_events_in_a_fixed_number_of_queries(source):

@@ -6,7 +6,7 @@ import pytest
 
 from metrics.compute import recompute
 from metrics.models import MetricPoint
-from metrics.services import metric_create
+from metrics.services.metric_definitions import metric_create
 from pmhub.errors import ApplicationError
 
 

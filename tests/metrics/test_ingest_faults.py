@@ -340,7 +340,7 @@ def server_on_own_postgres(own_postgres) -> Iterator[tuple[str, str]]:
         "shell",
         "-c",
         "from tests.factories import make_tenant\n"
-        "from metrics.services import write_key_create\n"
+        "from metrics.services.write_keys import write_key_create\n"
         "tenant = make_tenant('Durable')\n"
         "print(write_key_create(product=tenant.product, actor=tenant.owner, name='sdk')[1])\n",
         env=env,

@@ -46,7 +46,7 @@ def test_a_batch_sent_twice_is_stored_once(source):
 
 
 def test_the_same_message_id_in_two_products_is_two_events(source, tenant_b):
-    from metrics.services import write_key_create
+    from metrics.services.write_keys import write_key_create
 
     _, other_key = write_key_create(product=tenant_b.product, actor=tenant_b.owner, name="b")
     source.post("/v1/batch", {"batch": [track(1)]})

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from metrics.models import Metric
-from metrics.services import metrics_recompute_all
+from metrics.services.recompute import metrics_recompute_all
 from pmhub.capabilities import Role
 from tests.factories import make_member
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from metrics.models import Metric
-from metrics.services import metrics_recompute_all
+from metrics.services.recompute import metrics_recompute_all
 from pmhub.capabilities import Role
 from tests.factories import api_client, make_member
 

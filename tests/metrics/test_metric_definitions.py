@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from metrics.models import DirtyDay, Metric, MetricPoint
-from metrics.services import metrics_recompute_all, metrics_recompute_dirty
+from metrics.services.recompute import metrics_recompute_all, metrics_recompute_dirty
 from tests.factories import api_client
 
 

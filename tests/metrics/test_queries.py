@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from metrics.services import write_key_create
+from metrics.services.write_keys import write_key_create
 from tests.factories import api_client
 
 _ids = itertools.count()

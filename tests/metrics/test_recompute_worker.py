@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from metrics.models import DirtyDay, MetricPoint
-from metrics.services import metrics_recompute_all
+from metrics.services.recompute import metrics_recompute_all
 from metrics.tasks import metrics_sweep_dirty
 from tests.celery_worker import running_worker, worker_database_url
 from tests.metrics import reference

@@ -32,7 +32,7 @@ from rudderstack.analytics.client import Client as RudderClient
 from segment.analytics.client import Client as SegmentClient
 
 from metrics.models import Event, Identity, Person, PersonMerge
-from metrics.services import write_key_create
+from metrics.services.write_keys import write_key_create
 from tests.factories import make_tenant
 
 # A bound on every wait (never a timing assertion): an SDK that has not delivered by then failed.

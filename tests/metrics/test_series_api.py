@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from metrics.services import metrics_recompute_all
+from metrics.services.recompute import metrics_recompute_all
 from tests.factories import api_client
 
 

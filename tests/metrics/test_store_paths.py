@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from metrics.ingest import parse_segment
 from metrics.models import DirtyDay, Event, Person, PersonMerge
-from metrics.services import events_store
+from metrics.services.events import events_store
 from pmhub import services
 
 RECEIVED = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)

@@ -22,7 +22,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from metrics.models import Event, Experiment, Identity, Metric, Person, Rejection, WriteKey
-from metrics.services import experiment_create, write_key_create
+from metrics.services.experiments import experiment_create
+from metrics.services.write_keys import write_key_create
 from pmhub import services
 from pmhub.capabilities import Role
 from pmhub.models import Membership

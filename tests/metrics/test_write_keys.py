@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from metrics.models import Event, WriteKey
-from metrics.services import write_key_create
+from metrics.services.write_keys import write_key_create
 from pmhub import services
 from pmhub.capabilities import Role
 from pmhub.models import AuditEvent

@@ -19,7 +19,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from metrics.models import Experiment, Metric, WriteKey
-from metrics.services import experiment_create, experiment_update, write_key_create
+from metrics.services.experiments import experiment_create, experiment_update
+from metrics.services.write_keys import write_key_create
 from pmhub import services
 from pmhub.capabilities import CAPABILITIES, Action, Role, role_can
 from pmhub.models import ApiToken, AuditEvent, Invitation, Membership, Product, Workspace

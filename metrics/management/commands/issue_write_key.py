@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics.services import write_key_create
+from metrics.services.write_keys import write_key_create
 from pmhub.errors import ApplicationError
 from pmhub.models import Product, Workspace
 from pmhub.tenancy import scope

@@ -6,7 +6,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from metrics.services import metrics_recompute_all
+from metrics.services.recompute import metrics_recompute_all
 from pmhub.models import Product
 
 

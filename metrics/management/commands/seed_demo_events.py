@@ -7,7 +7,8 @@ from django.utils import timezone
 
 from metrics.demo import demo_messages
 from metrics.ingest import parse_segment
-from metrics.services import events_store, metrics_recompute_all
+from metrics.services.events import events_store
+from metrics.services.recompute import metrics_recompute_all
 from pmhub.models import Product
 
 BATCH = 500

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 Z_95 = 1.959963984540054  # the standard normal quantile at 0.975: a two-sided 95 % interval
 SRM_THRESHOLD = 0.001  # a split this unlikely under the plan means the assignment is broken
+SIGNIFICANCE = 0.05  # two-sided: a difference is called significant when p < 0.05 (95 % level)
 
 
 # --- The normal and chi-square distributions -----------------------------------------------------
@@ -130,6 +131,11 @@ class Comparison:
     ci_high: float
     z: float | None
     p_value: float | None
+
+    @property
+    def significant(self) -> bool:
+        """Whether the z-test rejects "no difference" at the 95 % level (p < 0.05)."""
+        return self.p_value is not None and self.p_value < SIGNIFICANCE
 
 
 def compare(
