@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from metrics import selectors
 from metrics.filters import EventFilter, RejectionFilter
 from metrics.models import (
+    Annotation,
     Event,
     Experiment,
     ExperimentStatus,
@@ -32,6 +33,7 @@ from metrics.models import (
     TargetDirection,
     WriteKey,
 )
+from metrics.services.annotations import annotation_create, annotation_delete
 from metrics.services.experiments import (
     experiment_create,
     experiment_decide,
@@ -274,9 +276,10 @@ class MetricSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SeriesQuery(serializers.Serializer):
-    interval = serializers.ChoiceField(choices=Interval.choices, default=Interval.DAY)
-    to = serializers.DateField(required=False, help_text="Last bucket (default: the latest).")
+class DateRangeQuery(serializers.Serializer):
+    """``from`` and ``to`` dates of a read, in order and at most ``MAX_SERIES_DAYS`` apart."""
+
+    to = serializers.DateField(required=False, help_text="Last day (default: the latest).")
 
     def validate(self, attrs: dict) -> dict:
         start, end = attrs.get("from"), attrs.get("to")
@@ -284,12 +287,22 @@ class SeriesQuery(serializers.Serializer):
             raise serializers.ValidationError({"from": ["from must not be after to."]})
         if start and end and (end - start).days >= MAX_SERIES_DAYS:
             raise serializers.ValidationError(
-                {"from": [f"A series spans at most {MAX_SERIES_DAYS} days."]}
+                {"from": [f"A range spans at most {MAX_SERIES_DAYS} days."]}
             )
         return attrs
 
 
 # ``from`` is a Python keyword, so it is declared by name.
+DateRangeQuery._declared_fields["from"] = serializers.DateField(
+    required=False, help_text="First day (default: no limit)."
+)
+
+
+class SeriesQuery(DateRangeQuery):
+    interval = serializers.ChoiceField(choices=Interval.choices, default=Interval.DAY)
+    to = serializers.DateField(required=False, help_text="Last bucket (default: the latest).")
+
+
 SeriesQuery._declared_fields["from"] = serializers.DateField(
     required=False, help_text="First bucket (default: 90 days before `to`)."
 )
@@ -303,6 +316,17 @@ class PointSerializer(serializers.Serializer):
     )
 
 
+class ChartAnnotationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Annotation
+        fields = ["day", "text", "url", "source"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "url": {"help_text": "A link to what happened (may be empty)."},
+            "source": {"help_text": "`manual`, or the app that wrote it (`roadmaps`)."},
+        }
+
+
 class SeriesSerializer(serializers.Serializer):
     metric = serializers.CharField(help_text="The metric's key.")
     name = serializers.CharField()
@@ -310,6 +334,9 @@ class SeriesSerializer(serializers.Serializer):
     interval = serializers.CharField()
     computed_at = serializers.DateTimeField(allow_null=True)
     points = PointSerializer(many=True)
+    annotations = ChartAnnotationSerializer(
+        many=True, help_text="Notes of the product dated within the series' buckets, by day."
+    )
 
 
 METRIC_KEY_PATH = OpenApiParameter("key", str, OpenApiParameter.PATH, description="Metric key.")
@@ -490,8 +517,93 @@ class SeriesView(WorkspaceContextMixin, APIView):
                 | ({"detail": series.details[bucket]} if bucket in series.details else {})
                 for bucket, value in series.points
             ],
+            "annotations": selectors.annotation_list(
+                product=product,
+                start=series.start,
+                end=selectors.bucket_end(series.end, series.interval),
+            ),
         }
         return Response(SeriesSerializer(body).data)
+
+
+# --- Annotations ---------------------------------------------------------------------------------
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Annotation
+        fields = ["id", "day", "text", "url", "source", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class AnnotationInput(StrictSerializer):
+    day = serializers.DateField(help_text="The day the note marks on the charts.")
+    text = serializers.CharField(max_length=200, help_text="What happened, e.g. “v2.3 shipped”.")
+    url = serializers.CharField(
+        max_length=500, allow_blank=True, required=False, help_text="An http(s) link, optional."
+    )
+
+
+ANNOTATION_PATH = OpenApiParameter(
+    "pk", int, OpenApiParameter.PATH, description="Id of an annotation of the product."
+)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[PRODUCT_PATH, DateRangeQuery], operation_id="product_annotations_list"
+    ),
+    post=extend_schema(
+        parameters=[PRODUCT_PATH],
+        request=AnnotationInput,
+        responses={201: AnnotationSerializer},
+        operation_id="product_annotations_create",
+    ),
+)
+class AnnotationListView(_ProductListView):
+    """Dated notes on the product's charts, by day (`from`/`to` narrow them)."""
+
+    serializer_class = AnnotationSerializer
+    capabilities = {"GET": Action.METRIC_VIEW, "POST": Action.METRIC_MANAGE}
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Annotation]:
+        if getattr(self, "swagger_fake_view", False):
+            return Annotation.objects.none()
+        product = self.product()
+        query = DateRangeQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return selectors.annotation_list(
+            product=product,
+            start=query.validated_data.get("from"),
+            end=query.validated_data.get("to"),
+        )
+
+    def post(self, request: Request, product_pk: str) -> Response:
+        product = self.product()
+        data = AnnotationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        annotation = annotation_create(product=product, actor=self.actor, **data.validated_data)
+        return Response(AnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED)
+
+
+class AnnotationDetailView(WorkspaceContextMixin, APIView):
+    """One annotation: delete it from the product's charts."""
+
+    capabilities = {"DELETE": Action.METRIC_MANAGE}
+
+    @extend_schema(
+        parameters=[PRODUCT_PATH, ANNOTATION_PATH],
+        responses={204: None},
+        operation_id="product_annotation_destroy",
+    )
+    def delete(self, request: Request, product_pk: str, pk: str) -> Response:
+        product = product_get(workspace=self.workspace, pk=product_pk)
+        annotation = selectors.annotation_get(product=product, pk=int(pk))
+        annotation_delete(annotation=annotation, actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Experiments ---------------------------------------------------------------------------------

@@ -16,6 +16,15 @@ class WriteKeyForm(forms.Form):
     )
 
 
+class AnnotationForm(forms.Form):
+    """A note on the dashboard's charts; ``query`` carries the range the form was sent from."""
+
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    text = forms.CharField(max_length=200, label="Note", help_text="e.g. “v2.3 shipped”")
+    url = forms.URLField(max_length=500, required=False, label="Link", assume_scheme="https")
+    query = forms.CharField(required=False, max_length=500, widget=forms.HiddenInput)
+
+
 # The dashboard reads at most this many days at once (like the series API), from sane years only.
 DASHBOARD_MAX_DAYS = 1100
 _EARLIEST, _LATEST = date(2000, 1, 1), date(2199, 12, 31)

@@ -420,3 +420,34 @@ class Experiment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Annotations ----------------------------------------------------------------------------------
+
+
+class Annotation(models.Model):
+    """A dated note on a product's charts ("v2.3 shipped", "pricing change").
+
+    Written by people (``source`` ``manual``) and by other apps through
+    ``metrics.services.annotations.annotation_create`` (``source`` names the app, e.g.
+    ``roadmaps`` when a release ships). Every chart of the product draws it on ``day``.
+    """
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="annotations")
+    day = models.DateField()
+    text = models.CharField(max_length=200)
+    url = models.URLField(max_length=500, blank=True)
+    source = models.CharField(max_length=30, default="manual")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["day", "id"]
+        indexes = [models.Index(fields=["product", "day"], name="annotation_product_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.text}"

@@ -14,14 +14,16 @@ from django.views.decorators.http import require_POST
 
 from metrics import selectors
 from metrics.filters import EventFilter
-from metrics.forms import QUICK_RANGES, DashboardRangeForm, WriteKeyForm
-from metrics.models import Interval
+from metrics.forms import QUICK_RANGES, AnnotationForm, DashboardRangeForm, WriteKeyForm
+from metrics.models import Annotation, Interval
+from metrics.services.annotations import annotation_create, annotation_delete
 from metrics.services.write_keys import write_key_create, write_key_revoke
 from metrics.tasks import request_full_recompute
 from metrics.templatetags.metrics_tags import bucket_label
 from pmhub.capabilities import Action
 from pmhub.errors import ApplicationError
 from pmhub.forms import add_service_error
+from pmhub.models import Product
 from pmhub.selectors import product_get
 from pmhub.tenancy import WorkspaceHttpRequest, workspace_view
 
@@ -121,7 +123,17 @@ CHART_KEYS = ("dau", "wau", "mau", "new_users", "revenue", "arpu")
 def product_dashboard(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
     """A product's KPI tiles and charts; htmx range/interval changes get ``dashboard-body``."""
     product = product_get(workspace=request.workspace, slug=slug)
-    form = DashboardRangeForm(request.GET)
+    context = _dashboard_context(product, request.GET)
+    if request.htmx:
+        return _render(request, "metrics/dashboard.html#dashboard-body", context)
+    return _render(request, "metrics/dashboard.html", context)
+
+
+def _dashboard_context(
+    product: Product, params: QueryDict, annotation_form: AnnotationForm | None = None
+) -> dict[str, Any]:
+    """What the dashboard page (or its body) shows for the range and interval in ``params``."""
+    form = DashboardRangeForm(params)
     query = form.cleaned_data if form.is_valid() else {}  # bad params: an error and the defaults
     board = selectors.kpi_board(
         product=product,
@@ -130,7 +142,9 @@ def product_dashboard(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
         end=query.get("to"),
         span_days=query.get("days") or DASHBOARD_SPAN_DAYS,
     )
-    context = {
+    annotations = list(selectors.annotation_list(product=product, start=board.start, end=board.end))
+    kept = _dashboard_query(params)
+    return {
         "product": product,
         "board": board,
         "form": form,
@@ -139,15 +153,34 @@ def product_dashboard(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
         or (None if query.get("from") or query.get("to") else DASHBOARD_SPAN_DAYS),
         "quick_ranges": QUICK_RANGES,
         "intervals": Interval.choices,
-        "charts": _chart_data(board),
+        "charts": _chart_data(board, annotations),
+        "annotations": annotations,
+        "annotation_form": annotation_form
+        or AnnotationForm(initial={"day": board.end, "query": kept.urlencode()}),
+        "dashboard_query": kept.urlencode(),
     }
-    if request.htmx:
-        return _render(request, "metrics/dashboard.html#dashboard-body", context)
-    return _render(request, "metrics/dashboard.html", context)
 
 
-def _chart_data(board: selectors.KpiBoard) -> dict[str, Any]:
-    """What the charts draw, for ``json_script``: labels and values aligned bucket by bucket."""
+def _dashboard_query(params: QueryDict) -> QueryDict:
+    """Only the dashboard's own parameters of ``params`` (range and interval), each capped."""
+    kept = QueryDict(mutable=True)
+    for name in ("from", "to", "days", "interval"):
+        if params.get(name):
+            kept[name] = str(params[name])[:20]
+    return kept
+
+
+def _dashboard_url(product: Product, query: QueryDict) -> str:
+    url = reverse("metrics:product-dashboard", args=[product.slug])
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+def _chart_data(board: selectors.KpiBoard, annotations: list[Annotation]) -> dict[str, Any]:
+    """What the charts draw, for ``json_script``: labels and values aligned bucket by bucket.
+
+    Each annotation says at which label it is drawn: ``at`` on the charts by ``interval``,
+    ``week_at`` on the weekly retention chart (null when its bucket is not shown).
+    """
     buckets = sorted({b for key in CHART_KEYS for b, _ in board.series.get(key, [])})
     series = {}
     for key in CHART_KEYS:
@@ -156,7 +189,18 @@ def _chart_data(board: selectors.KpiBoard) -> dict[str, Any]:
             series[key] = [values.get(bucket) for bucket in buckets]
     cohorts = board.series.get("retention_w1", [])
     retention = board.metrics.get("retention_w1")
+    at = {bucket: index for index, bucket in enumerate(buckets)}
+    week_at = {bucket: index for index, (bucket, _) in enumerate(cohorts)}
     return {
+        "annotations": [
+            {
+                "day": note.day.isoformat(),
+                "text": note.text,
+                "at": at.get(selectors.bucket_start(note.day, board.interval)),
+                "week_at": week_at.get(selectors.bucket_start(note.day, Interval.WEEK)),
+            }
+            for note in annotations
+        ],
         "interval": board.interval,
         "labels": [bucket_label(b, board.interval, short=True) for b in buckets],
         "titles": [bucket_label(b, board.interval) for b in buckets],
@@ -188,14 +232,56 @@ def product_recompute(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
     messages.success(
         request, "Recompute started: the dashboard shows the new values once it has finished."
     )
-    url = reverse("metrics:product-dashboard", args=[product.slug])
     # Back to the range the button was pressed on: only the dashboard's own parameters.
-    sent = QueryDict(request.POST.get("query", ""))
-    kept = QueryDict(mutable=True)
-    for name in ("from", "to", "days", "interval"):
-        if sent.get(name):
-            kept[name] = sent[name][:20]
-    return redirect(f"{url}?{kept.urlencode()}" if kept else url)
+    return redirect(
+        _dashboard_url(product, _dashboard_query(QueryDict(request.POST.get("query", ""))))
+    )
+
+
+@require_POST
+@workspace_view(Action.METRIC_MANAGE)
+def annotation_add(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
+    """Note a day on the product's charts; htmx gets the redrawn ``dashboard-body``."""
+    product = product_get(workspace=request.workspace, slug=slug)
+    form = AnnotationForm(request.POST)
+    if form.is_valid():
+        try:
+            annotation_create(
+                product=product,
+                actor=request.user,
+                day=form.cleaned_data["day"],
+                text=form.cleaned_data["text"],
+                url=form.cleaned_data["url"],
+            )
+        except ApplicationError as error:
+            add_service_error(form, error)
+    return _annotations_changed(request, product, form, "Annotation added.")
+
+
+@require_POST
+@workspace_view(Action.METRIC_MANAGE)
+def annotation_remove(request: WorkspaceHttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Delete an annotation of the product; htmx gets the redrawn ``dashboard-body``."""
+    product = product_get(workspace=request.workspace, slug=slug)
+    annotation_delete(
+        annotation=selectors.annotation_get(product=product, pk=pk), actor=request.user
+    )
+    return _annotations_changed(request, product, None, "Annotation deleted.")
+
+
+def _annotations_changed(
+    request: WorkspaceHttpRequest, product: Product, form: AnnotationForm | None, done: str
+) -> HttpResponse:
+    """Back to the range the request came from: the body (htmx), else the page or a redirect."""
+    query = _dashboard_query(QueryDict(request.POST.get("query", "")))
+    failed = form is not None and bool(form.errors)
+    if not request.htmx and not failed:
+        messages.success(request, done)
+        return redirect(_dashboard_url(product, query))
+    context = _dashboard_context(product, query, form if failed else None)
+    if request.htmx:
+        return _render(request, "metrics/dashboard.html#dashboard-body", context)
+    return _render(request, "metrics/dashboard.html", context)
 
 
 # The overview's spans: the last 30 days, 12 weeks or 12 months (any other ``interval``: days).

@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from metrics.models import (
+    Annotation,
     Event,
     Experiment,
     Interval,
@@ -213,7 +214,8 @@ def _interval_of(metric: Metric, interval: str) -> str:
     return Interval.WEEK if metric.kind == MetricKind.RETENTION else interval
 
 
-def _bucket_start(day: date, interval: str) -> date:
+def bucket_start(day: date, interval: str) -> date:
+    """The first day of the ``interval`` bucket holding ``day`` (weeks start on Monday)."""
     if interval == Interval.WEEK:
         return day - timedelta(days=day.weekday())
     if interval == Interval.MONTH:
@@ -305,7 +307,7 @@ def kpi_boards(
         for each in by_product[product.pk].values():
             grouped[_interval_of(each, interval)].append(each.pk)
         for own, ids in grouped.items():
-            low = _bucket_start(first, own) - timedelta(days=_LOOKBACK[own])
+            low = bucket_start(first, own) - timedelta(days=_LOOKBACK[own])
             wanted |= Q(metric__in=ids, interval=own, bucket__range=(low, last))
     rows: dict[int, list[tuple[date, float | None]]] = defaultdict(list)
     computed: dict[int, datetime] = {}
@@ -329,7 +331,7 @@ def kpi_boards(
                 continue
             own = _interval_of(metric, interval)
             fetched = rows[metric.pk]
-            series[key] = [p for p in fetched if p[0] >= _bucket_start(first, own)]
+            series[key] = [p for p in fetched if p[0] >= bucket_start(first, own)]
             tiles.append(_tile(metric, own, fetched, series[key], today=today, last_day=last_day))
         stamps = [computed[m.pk] for m in own_metrics.values() if m.pk in computed]
         boards[product.pk] = KpiBoard(
@@ -378,6 +380,39 @@ def kpi_overview(
         products=products, keys=OVERVIEW_KEYS, interval=interval, span_days=span_days
     )
     return [boards[p.pk] for p in products]
+
+
+# --- Annotations ---------------------------------------------------------------------------------
+
+
+def annotation_list(
+    *, product: Product, start: date | None = None, end: date | None = None
+) -> QuerySet[Annotation]:
+    """The notes on ``product``'s charts from ``start`` to ``end`` (both included), by day."""
+    qs = Annotation.objects.filter(product=product).select_related("created_by")
+    if start is not None:
+        qs = qs.filter(day__gte=start)
+    if end is not None:
+        qs = qs.filter(day__lte=end)
+    return qs.order_by("day", "id")
+
+
+def annotation_get(*, product: Product, pk: int) -> Annotation:
+    """One annotation of ``product`` (with its product); a 404 for anyone else's."""
+    return get_scoped_or_404(
+        annotation_list(product=product).select_related("product__workspace"),
+        product.workspace,
+        pk=pk,
+    )
+
+
+def bucket_end(bucket: date, interval: str) -> date:
+    """The last day of the bucket that starts on ``bucket``."""
+    if interval == Interval.WEEK:
+        return bucket + timedelta(days=6)
+    if interval == Interval.MONTH:
+        return (bucket.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return bucket
 
 
 def experiment_list(*, product: Product) -> QuerySet[Experiment]:

@@ -35,6 +35,12 @@ api_urlpatterns = [
         api.SeriesView.as_view(),
         name="metric-series",
     ),
+    re_path(rf"{_PRODUCT}/annotations/$", api.AnnotationListView.as_view(), name="annotation-list"),
+    re_path(
+        rf"{_PRODUCT}/annotations/(?P<pk>[0-9]{{1,18}})/$",
+        api.AnnotationDetailView.as_view(),
+        name="annotation-detail",
+    ),
     re_path(rf"{_PRODUCT}/experiments/$", api.ExperimentListView.as_view(), name="experiment-list"),
     re_path(
         rf"{_PRODUCT}/experiments/(?P<key>[-a-zA-Z0-9_]{{1,60}})/$",
@@ -64,5 +70,15 @@ page_urlpatterns = [
         "products/<slug:slug>/metrics/recompute/",
         pages.product_recompute,
         name="product-recompute",
+    ),
+    path(
+        "products/<slug:slug>/metrics/annotations/",
+        pages.annotation_add,
+        name="annotation-add",
+    ),
+    path(
+        "products/<slug:slug>/metrics/annotations/<int:pk>/delete/",
+        pages.annotation_remove,
+        name="annotation-remove",
     ),
 ]

@@ -11,6 +11,47 @@
     emerald: "#10b981",
     amber: "#f59e0b",
     pale: "#c7d2fe",
+    rose: "#e11d48",
+  };
+
+  // Annotations ("v2.3 shipped") as vertical dashed lines with a label, on any category chart:
+  // options.plugins.pmhubAnnotations.items = [{at: <label index or null>, text}]. Labels of
+  // notes on the same bucket stack downwards. ``chart.$annotationsDrawn`` counts what was drawn.
+  const ANNOTATIONS = {
+    id: "pmhubAnnotations",
+    afterDatasetsDraw(chart, _args, opts) {
+      const items = ((opts && opts.items) || []).filter((item) => Number.isInteger(item.at));
+      const { ctx, chartArea: area, scales } = chart;
+      const rows = {};
+      let drawn = 0;
+      ctx.save();
+      ctx.font = `11px ${window.Chart.defaults.font.family}`;
+      ctx.textBaseline = "top";
+      for (const item of items) {
+        const x = scales.x.getPixelForValue(item.at);
+        if (x < area.left - 1 || x > area.right + 1) continue;
+        ctx.strokeStyle = COLORS.rose;
+        ctx.lineWidth = 1;
+        ctx.setLineDash([4, 3]);
+        ctx.beginPath();
+        ctx.moveTo(x, area.top);
+        ctx.lineTo(x, area.bottom);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        const row = (rows[item.at] = (rows[item.at] || 0) + 1) - 1;
+        const label = item.text.length > 28 ? `${item.text.slice(0, 27)}…` : item.text;
+        const width = ctx.measureText(label).width + 8;
+        const left = x + 3 + width > area.right ? x - 3 - width : x + 3;
+        const top = area.top + 2 + row * 16;
+        ctx.fillStyle = "rgba(255, 255, 255, 0.9)";
+        ctx.fillRect(left, top, width, 15);
+        ctx.fillStyle = COLORS.rose;
+        ctx.fillText(label, left + 4, top + 2);
+        drawn += 1;
+      }
+      ctx.restore();
+      chart.$annotationsDrawn = drawn;
+    },
   };
 
   function format(value, kind) {
@@ -201,9 +242,18 @@
     const data = JSON.parse(source.textContent);
     destroyCharts(body);
     body.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
-      const build = BUILDERS[canvas.dataset.chart];
+      const name = canvas.dataset.chart;
+      const build = BUILDERS[name];
       const config = build && build(data);
-      if (config) new window.Chart(canvas, config);
+      if (!config) return;
+      // The weekly retention chart has its own axis: notes sit on their cohort's week there.
+      const items = (data.annotations || []).map((note) => ({
+        text: note.text,
+        at: name === "retention" ? note.week_at : note.at,
+      }));
+      config.plugins = [ANNOTATIONS];
+      config.options.plugins.pmhubAnnotations = { items };
+      new window.Chart(canvas, config);
     });
   }
 

@@ -21,7 +21,17 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from metrics.models import Event, Experiment, Identity, Metric, Person, Rejection, WriteKey
+from metrics.models import (
+    Annotation,
+    Event,
+    Experiment,
+    Identity,
+    Metric,
+    Person,
+    Rejection,
+    WriteKey,
+)
+from metrics.services.annotations import annotation_create
 from metrics.services.experiments import experiment_create
 from metrics.services.write_keys import write_key_create
 from pmhub import services
@@ -92,6 +102,12 @@ def build_world(*, actor_also_in_b: bool) -> World:
             conversion_event="Order Completed",
             start=tenant.product.created_at,
         )
+        annotation_create(
+            product=tenant.product,
+            actor=tenant.owner,
+            day=tenant.product.created_at.date(),
+            text=f"{tenant.workspace.name.lower()}-note",
+        )
     html = Client()
     html.force_login(actor)
     session = html.session
@@ -140,6 +156,7 @@ def metrics_snapshot(tenant: Tenant) -> dict:
             .values("kind", "value", "person")
         ),
         "experiments": list(Experiment.objects.filter(product=product).order_by("pk").values()),
+        "annotations": list(Annotation.objects.filter(product=product).order_by("pk").values()),
     }
 
 
@@ -214,6 +231,10 @@ def _a_key_named(name: str) -> Callable[[World], bool]:
     return lambda w: WriteKey.objects.filter(product=w.a.product, name=name).exists()
 
 
+def _b_note(w: World) -> int:
+    return Annotation.objects.get(product=w.b.product).pk
+
+
 def _experiment_body(key: str) -> dict[str, Any]:
     return {
         "key": key,
@@ -263,6 +284,20 @@ CASES: dict[str, tuple[Case, ...]] = {
     ),
     # Nothing of B's is enqueued: the product is looked up in A before anything is sent.
     "metrics:product-recompute": (Foreign(_b_slug, ("post",)),),
+    "metrics:annotation-add": (
+        Foreign(_b_slug, ("post",), lambda w: {"day": "2025-01-01", "text": "planted"}),
+        Lands(
+            "post",
+            lambda w: {"day": "2025-01-01", "text": "new-note"},
+            lambda w: Annotation.objects.filter(product=w.a.product, text="new-note").exists(),
+            kwargs=_a_slug,
+        ),
+    ),
+    "metrics:annotation-remove": (
+        Foreign(lambda w: {"slug": w.b.product.slug, "pk": _b_note(w)}, ("post",)),
+        # B's note under A's product: the note must belong to the product in the URL.
+        Foreign(lambda w: {"slug": w.a.product.slug, "pk": _b_note(w)}, ("post",)),
+    ),
     # --- API
     "api:metrics:write-key-list": (
         Rows(own=lambda w: [w.a_key.pk], foreign=lambda w: [w.b_key.pk]),
@@ -309,6 +344,24 @@ CASES: dict[str, tuple[Case, ...]] = {
         ),
     ),
     "api:metrics:metric-series": (Foreign(lambda w: {**_b_product(w), "key": "dau"}, ("get",)),),
+    "api:metrics:annotation-list": (
+        Foreign(_b_product, ("get", "post"), body=lambda w: {"day": "2025-01-01", "text": "x"}),
+        Rows(
+            kwargs=_a_product,
+            own=lambda w: _ids(Annotation, w.a),
+            foreign=lambda w: _ids(Annotation, w.b),
+        ),
+        Lands(
+            "post",
+            lambda w: {"day": "2025-01-01", "text": "new-note"},
+            lambda w: Annotation.objects.filter(product=w.a.product, text="new-note").exists(),
+            kwargs=_a_product,
+        ),
+    ),
+    "api:metrics:annotation-detail": (
+        Foreign(lambda w: {**_b_product(w), "pk": _b_note(w)}, ("delete",)),
+        Foreign(lambda w: {**_a_product(w), "pk": _b_note(w)}, ("delete",)),
+    ),
     "api:metrics:experiment-list": (
         Foreign(_b_product, ("get", "post"), body=lambda w: _experiment_body("planted")),
         Rows(

@@ -18,7 +18,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from metrics.models import Experiment, Metric, WriteKey
+from metrics.models import Annotation, Experiment, Metric, WriteKey
+from metrics.services.annotations import annotation_create
 from metrics.services.experiments import experiment_create, experiment_update
 from metrics.services.write_keys import write_key_create
 from pmhub import services
@@ -89,6 +90,9 @@ def build_team(role: Role) -> Team:
         status="running",
     )
     experiment_update(experiment=experiment, actor=owner, status="stopped")
+    annotation_create(
+        product=tenant.product, actor=owner, day=tenant.product.created_at.date(), text="Launch"
+    )
     return Team(
         workspace=ws,
         role=role,
@@ -183,6 +187,10 @@ def _spare_revoked(t: Team) -> bool:
 
 def _product_pk(t: Team) -> dict[str, Any]:
     return {"product_pk": t.product.pk}
+
+
+def _launch_note(t: Team) -> int:
+    return Annotation.objects.get(product=t.product, text="Launch").pk
 
 
 def _write_key_made(t: Team) -> bool:
@@ -362,6 +370,22 @@ API_CASES = [
         Action.METRIC_VIEW,
         kwargs=lambda t: {**_product_pk(t), "key": "dau"},
     ),
+    Request("api:metrics:annotation-list", "get", Action.METRIC_VIEW, kwargs=_product_pk),
+    Request(
+        "api:metrics:annotation-list",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_product_pk,
+        body=lambda t: {"day": "2025-01-01", "text": "Pricing change"},
+        done=lambda t: Annotation.objects.filter(product=t.product, text="Pricing change").exists(),
+    ),
+    Request(
+        "api:metrics:annotation-detail",
+        "delete",
+        Action.METRIC_MANAGE,
+        kwargs=lambda t: {**_product_pk(t), "pk": _launch_note(t)},
+        done=lambda t: not Annotation.objects.filter(product=t.product, text="Launch").exists(),
+    ),
     Request("api:metrics:experiment-list", "get", Action.METRIC_VIEW, kwargs=_product_pk),
     Request(
         "api:metrics:experiment-list",
@@ -506,6 +530,21 @@ PAGE_CASES = [
     # Enqueues a Celery task after commit (tests/metrics/test_dashboard_pages.py checks it was
     # sent); the workspace itself is unchanged, which is what the matrix can observe here.
     Request("metrics:product-recompute", "post", Action.WRITE_KEY_MANAGE, kwargs=_slug),
+    Request(
+        "metrics:annotation-add",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_slug,
+        body=lambda t: {"day": "2025-01-01", "text": "Pricing change"},
+        done=lambda t: Annotation.objects.filter(product=t.product, text="Pricing change").exists(),
+    ),
+    Request(
+        "metrics:annotation-remove",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=lambda t: {"slug": t.product.slug, "pk": _launch_note(t)},
+        done=lambda t: not Annotation.objects.filter(product=t.product, text="Launch").exists(),
+    ),
 ]
 
 
