@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
 
-from metrics.models import Interval
+from metrics.models import Experiment, Interval
 
 
 class WriteKeyForm(forms.Form):
@@ -61,3 +62,81 @@ class DashboardRangeForm(forms.Form):
 
 # ``from`` is a Python keyword, so the field is declared by name (the URL uses ``from``).
 DashboardRangeForm.base_fields["from"] = forms.DateField(required=False)
+
+
+# The browser's date-and-time picker sends and shows "2025-03-01T09:30".
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ExperimentForm(forms.Form):
+    """An experiment's definition; the minimum detectable effect is typed in percent.
+
+    ``status`` (draft or running) is offered only when creating: later it moves with the Start
+    and Stop buttons.
+    """
+
+    key = forms.SlugField(
+        max_length=60, help_text="Its id in the URL and the API, e.g. “checkout”."
+    )
+    name = forms.CharField(max_length=120)
+    hypothesis = forms.CharField(
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you expect to happen, and why.",
+    )
+    exposure_event = forms.CharField(
+        max_length=200, help_text="The track event your product sends when someone sees a variant."
+    )
+    variant_property = forms.CharField(
+        max_length=200, initial="variant", help_text="The exposure's property naming the variant."
+    )
+    control_variant = forms.CharField(max_length=200, initial="control")
+    conversion_event = forms.CharField(
+        max_length=200, help_text="The track event that counts as a conversion."
+    )
+    start = forms.DateTimeField(label="Start (UTC)", widget=DATETIME_LOCAL)
+    end = forms.DateTimeField(
+        label="End (UTC)",
+        required=False,
+        widget=DATETIME_LOCAL,
+        help_text="Blank while it runs: results count up to now.",
+    )
+    minimum_detectable_effect = forms.FloatField(
+        label="Minimum detectable effect (%)",
+        initial=10,
+        min_value=0.01,
+        max_value=1000,
+        help_text="The smallest relative change of the conversion rate worth detecting: 10 means "
+        "10 % (e.g. 5.0 % → 5.5 %). It sets the sample size needed.",
+    )
+    status = forms.ChoiceField(
+        choices=[("draft", "Draft: not started yet"), ("running", "Running: started")],
+        initial="draft",
+    )
+
+    def __init__(self, *args, experiment: Experiment | None = None, **kwargs) -> None:
+        if experiment is not None:
+            kwargs.setdefault(
+                "initial",
+                {name: getattr(experiment, name) for name in self.base_fields}
+                | {"minimum_detectable_effect": experiment.minimum_detectable_effect * 100},
+            )
+        super().__init__(*args, **kwargs)
+        if experiment is not None:
+            del self.fields["status"]
+
+    def service_fields(self) -> dict[str, Any]:
+        """The cleaned data as the experiment services take it (the effect as a fraction)."""
+        data = dict(self.cleaned_data)
+        data["minimum_detectable_effect"] = data["minimum_detectable_effect"] / 100
+        return data
+
+
+class DecisionForm(forms.Form):
+    decision = forms.CharField(
+        label="What was decided",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Ship, iterate or roll back, and why.",
+    )

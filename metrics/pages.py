@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,9 +15,25 @@ from django.views.decorators.http import require_POST
 
 from metrics import selectors
 from metrics.filters import EventFilter
-from metrics.forms import QUICK_RANGES, AnnotationForm, DashboardRangeForm, WriteKeyForm
-from metrics.models import Annotation, Interval
+from metrics.forms import (
+    QUICK_RANGES,
+    AnnotationForm,
+    DashboardRangeForm,
+    DecisionForm,
+    ExperimentForm,
+    WriteKeyForm,
+)
+from metrics.models import Annotation, Experiment, Interval
 from metrics.services.annotations import annotation_create, annotation_delete
+from metrics.services.experiments import (
+    ExperimentResults,
+    experiment_create,
+    experiment_decide,
+    experiment_delete,
+    experiment_results,
+    experiment_update,
+    experiments_results,
+)
 from metrics.services.write_keys import write_key_create, write_key_revoke
 from metrics.tasks import request_full_recompute
 from metrics.templatetags.metrics_tags import bucket_label
@@ -309,3 +326,149 @@ def metrics_index(request: WorkspaceHttpRequest) -> HttpResponse:
         "explained": explained,
     }
     return render(request, "metrics/overview.html", context)
+
+
+# --- Experiments ---------------------------------------------------------------------------------
+
+EXPERIMENTS_PER_PAGE = 25
+
+
+def _experiment(request: WorkspaceHttpRequest, slug: str, key: str) -> Experiment:
+    product = product_get(workspace=request.workspace, slug=slug)
+    return selectors.experiment_get(product=product, key=key)
+
+
+@workspace_view(Action.METRIC_VIEW)
+def product_experiments(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
+    """A product's A/B tests, newest first, each with its status and headline result."""
+    product = product_get(workspace=request.workspace, slug=slug)
+    page = Paginator(selectors.experiment_list(product=product), EXPERIMENTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    results = experiments_results(product=product, experiments=list(page))
+    rows = [(experiment, results[experiment.pk]) for experiment in page]
+    context = {"product": product, "page": page, "rows": rows}
+    return render(request, "metrics/experiments.html", context)
+
+
+@workspace_view(Action.METRIC_VIEW)
+def experiment_detail(request: WorkspaceHttpRequest, slug: str, key: str) -> HttpResponse:
+    """One experiment: results per variant, lift chart, sample size, SRM check, decision."""
+    return _experiment_page(request, _experiment(request, slug, key), DecisionForm())
+
+
+def _experiment_page(
+    request: WorkspaceHttpRequest, experiment: Experiment, decision_form: DecisionForm
+) -> HttpResponse:
+    results = experiment_results(experiment=experiment)
+    context = {
+        "product": experiment.product,
+        "experiment": experiment,
+        "results": results,
+        "decision_form": decision_form,
+        "chart": _lift_chart(results),
+    }
+    return render(request, "metrics/experiment.html", context)
+
+
+def _lift_chart(results: ExperimentResults) -> dict[str, Any]:
+    """What the lift chart draws, for ``json_script``: each variant's difference from the
+    control in percentage points with its 95 % interval."""
+    compared = [v for v in results.variants if v.comparison is not None]
+    return {
+        "control": next(v.variant for v in results.variants if v.is_control),
+        "labels": [v.variant for v in compared],
+        "difference": [100 * v.comparison.difference for v in compared if v.comparison],
+        "low": [100 * v.comparison.ci_low for v in compared if v.comparison],
+        "high": [100 * v.comparison.ci_high for v in compared if v.comparison],
+        "significant": [v.comparison.significant for v in compared if v.comparison],
+    }
+
+
+@workspace_view(Action.METRIC_MANAGE)
+def experiment_create_view(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
+    """Define a new A/B test of the product."""
+    return _experiment_form(request, product_get(workspace=request.workspace, slug=slug))
+
+
+@workspace_view(Action.METRIC_MANAGE)
+def experiment_edit(request: WorkspaceHttpRequest, slug: str, key: str) -> HttpResponse:
+    """Change an experiment's definition (not once it is decided)."""
+    experiment = _experiment(request, slug, key)
+    return _experiment_form(request, experiment.product, experiment)
+
+
+def _experiment_form(
+    request: WorkspaceHttpRequest, product: Product, experiment: Experiment | None = None
+) -> HttpResponse:
+    form = ExperimentForm(request.POST or None, experiment=experiment)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if experiment is None:
+                experiment = experiment_create(
+                    product=product, actor=request.user, **form.service_fields()
+                )
+            else:
+                experiment_update(
+                    experiment=experiment, actor=request.user, **form.service_fields()
+                )
+        except ApplicationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, f"Experiment “{experiment.name}” saved.")
+            return redirect("metrics:experiment-detail", slug=product.slug, key=experiment.key)
+    context = {"product": product, "experiment": experiment, "form": form}
+    return render(request, "metrics/experiment_form.html", context)
+
+
+@require_POST
+@workspace_view(Action.METRIC_MANAGE)
+def experiment_status(request: WorkspaceHttpRequest, slug: str, key: str) -> HttpResponse:
+    """Start or stop an experiment (draft → running → stopped)."""
+    experiment = _experiment(request, slug, key)
+    try:
+        experiment_update(
+            experiment=experiment, actor=request.user, status=request.POST.get("status", "")[:20]
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"The experiment is {experiment.get_status_display().lower()}.")
+    return redirect("metrics:experiment-detail", slug=slug, key=experiment.key)
+
+
+@require_POST
+@workspace_view(Action.METRIC_MANAGE)
+def experiment_decide_view(request: WorkspaceHttpRequest, slug: str, key: str) -> HttpResponse:
+    """Record a stopped experiment's decision; htmx gets the ``decision`` fragment back."""
+    experiment = _experiment(request, slug, key)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            experiment_decide(
+                experiment=experiment, actor=request.user, decision=form.cleaned_data["decision"]
+            )
+        except ApplicationError as error:
+            add_service_error(form, error)
+    if request.htmx:
+        context = {
+            "product": experiment.product,
+            "experiment": experiment,
+            "decision_form": form,
+            "oob": True,  # the status badge and the actions change with a decision too
+        }
+        return _render(request, "metrics/experiment.html#decision", context)
+    if form.errors:
+        return _experiment_page(request, experiment, form)
+    messages.success(request, "Decision recorded.")
+    return redirect("metrics:experiment-detail", slug=slug, key=experiment.key)
+
+
+@require_POST
+@workspace_view(Action.METRIC_MANAGE)
+def experiment_delete_view(request: WorkspaceHttpRequest, slug: str, key: str) -> HttpResponse:
+    """Delete an experiment (the events it read stay)."""
+    experiment = _experiment(request, slug, key)
+    experiment_delete(experiment=experiment, actor=request.user)
+    messages.success(request, f"Experiment “{experiment.name}” deleted.")
+    return redirect("metrics:product-experiments", slug=slug)

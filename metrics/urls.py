@@ -71,6 +71,27 @@ page_urlpatterns = [
         pages.product_recompute,
         name="product-recompute",
     ),
+    # Experiments (A/B tests). "new-experiment" sits beside the list so no key can shadow it.
+    path(
+        "products/<slug:slug>/experiments/",
+        pages.product_experiments,
+        name="product-experiments",
+    ),
+    path(
+        "products/<slug:slug>/new-experiment/",
+        pages.experiment_create_view,
+        name="experiment-create",
+    ),
+    *[
+        path(f"products/<slug:slug>/experiments/<slug:key>/{suffix}", view, name=name)
+        for suffix, view, name in (
+            ("", pages.experiment_detail, "experiment-detail"),
+            ("edit/", pages.experiment_edit, "experiment-edit"),
+            ("status/", pages.experiment_status, "experiment-status"),
+            ("decision/", pages.experiment_decide_view, "experiment-decide"),
+            ("delete/", pages.experiment_delete_view, "experiment-delete"),
+        )
+    ],
     path(
         "products/<slug:slug>/metrics/annotations/",
         pages.annotation_add,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet, Value
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import timezone
 
 from metrics.models import (
@@ -192,6 +195,23 @@ class ExperimentResults:
     sample_size_per_variant: int | None  # at the control's observed rate and the experiment's MDE
     until: datetime  # the end, or now for an open experiment
 
+    @property
+    def headline(self) -> VariantResult | None:
+        """The variant doing best against the control (highest rate), if any can be compared."""
+        compared = [v for v in self.variants if v.comparison is not None]
+        return max(compared, key=lambda v: v.rate or 0.0, default=None)
+
+    @property
+    def smallest_variant_users(self) -> int:
+        return min(v.users for v in self.variants)
+
+    @property
+    def sample_progress(self) -> float | None:
+        """Share of the needed sample reached by the smallest variant (0–1, capped at 1)."""
+        if not self.sample_size_per_variant:
+            return None
+        return min(1.0, self.smallest_variant_users / self.sample_size_per_variant)
+
 
 def experiment_results(*, experiment: Experiment) -> ExperimentResults:
     """Compute users, conversions, rates and their comparison with the control per variant.
@@ -201,33 +221,72 @@ def experiment_results(*, experiment: Experiment) -> ExperimentResults:
     first exposure and before the end. Three queries whatever the data: merges, exposures,
     conversions. Reads only.
     """
-    from django.db.models.fields.json import KeyTextTransform
+    return experiments_results(product=experiment.product, experiments=[experiment])[experiment.pk]
 
-    product = experiment.product
-    until = experiment.end or timezone.now()
+
+def experiments_results(
+    *, product: Product, experiments: Sequence[Experiment]
+) -> dict[int, ExperimentResults]:
+    """``experiment_results`` of several experiments of ``product``, by experiment id.
+
+    Three queries however many experiments (none for none): the exposures and the conversions of
+    all of them are each read by one ``UNION ALL``, so a list of experiments costs the same as one.
+    """
+    if not experiments:
+        return {}
+    now = timezone.now()
+    until = {e.pk: e.end or now for e in experiments}
     merges = dict(PersonMerge.objects.filter(product=product).values_list("merged_id", "into_id"))
-    window = Event.objects.filter(
-        product=product, type="track", timestamp__gte=experiment.start, timestamp__lt=until
-    )
-    exposures = (
-        window.filter(name=experiment.exposure_event)
-        .annotate(variant=KeyTextTransform(experiment.variant_property, "properties"))
+
+    def window(experiment: Experiment, event: str) -> QuerySet[Event]:
+        return Event.objects.filter(
+            product=product,
+            type="track",
+            name=event,
+            timestamp__gte=experiment.start,
+            timestamp__lt=until[experiment.pk],
+        )
+
+    exposures = _union(
+        window(e, e.exposure_event)
+        .annotate(
+            experiment=Value(e.pk), variant=KeyTextTransform(e.variant_property, "properties")
+        )
         .filter(variant__isnull=False)
-        .order_by("timestamp", "id")
-        .values_list("person_id", "timestamp", "variant")
+        .values_list("experiment", "person_id", "timestamp", "id", "variant")
+        for e in experiments
+    ).order_by("timestamp", "id")
+    first: dict[int, dict[int, tuple[datetime, str]]] = {e.pk: {} for e in experiments}
+    for experiment_id, person, stamp, _, variant in exposures.iterator(chunk_size=5000):
+        first[experiment_id].setdefault(merges.get(person, person), (stamp, variant))
+    converted: dict[int, set[int]] = {e.pk: set() for e in experiments}
+    conversions = _union(
+        window(e, e.conversion_event)
+        .annotate(experiment=Value(e.pk))
+        .values_list("experiment", "person_id", "timestamp")
+        for e in experiments
     )
-    first: dict[int, tuple[datetime, str]] = {}
-    for person, stamp, variant in exposures.iterator(chunk_size=5000):
-        first.setdefault(merges.get(person, person), (stamp, variant))
-    converted: set[int] = set()
-    conversions = window.filter(name=experiment.conversion_event).values_list(
-        "person_id", "timestamp"
-    )
-    for person, stamp in conversions.iterator(chunk_size=5000):
+    for experiment_id, person, stamp in conversions.iterator(chunk_size=5000):
         canonical = merges.get(person, person)
-        seen = first.get(canonical)
+        seen = first[experiment_id].get(canonical)
         if seen is not None and stamp > seen[0]:
-            converted.add(canonical)
+            converted[experiment_id].add(canonical)
+    return {e.pk: _tally(e, first[e.pk], converted[e.pk], until=until[e.pk]) for e in experiments}
+
+
+def _union(querysets: Iterable[QuerySet]) -> QuerySet:
+    head, *rest = querysets
+    return head.union(*rest, all=True) if rest else head
+
+
+def _tally(
+    experiment: Experiment,
+    first: dict[int, tuple[datetime, str]],
+    converted: set[int],
+    *,
+    until: datetime,
+) -> ExperimentResults:
+    """Count users and conversions per variant and compare each variant with the control."""
     users: Counter[str] = Counter()
     wins: Counter[str] = Counter()
     for person, (_, variant) in first.items():

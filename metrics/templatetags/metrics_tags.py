@@ -1,14 +1,18 @@
-"""Template helpers of the event explorer and the KPI dashboards."""
+"""Template helpers of the event explorer, the KPI dashboards and the experiments."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
+
+if TYPE_CHECKING:
+    from metrics.services.experiments import VariantResult
 
 register = template.Library()
 
@@ -126,3 +130,60 @@ def ago(moment: datetime | None) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment)} ago"
+
+
+# --- Experiments ---------------------------------------------------------------------------------
+
+
+@register.filter
+def signed_percent(value: float | None, points: bool = False) -> str:
+    """A change as "+12.3%" (or "+2.1 pp" with ``points``); "—" when there is none."""
+    if not isinstance(value, int | float):
+        return "—"
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    return f"{sign}{abs(value) * 100:.1f}{' pp' if points else '%'}"
+
+
+@register.filter
+def p_value(value: float | None) -> str:
+    """A p-value as people quote it: "0.031", "< 0.001"; "—" when it can't be computed."""
+    if not isinstance(value, int | float):
+        return "—"
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    tone: str  # a Bootstrap colour: success, danger, secondary
+    label: str
+    text: str
+
+
+@register.filter
+def verdict(variant: VariantResult | None) -> Verdict:
+    """What a variant's result means against the control, in words a PM can act on."""
+    comparison = variant.comparison if variant is not None else None
+    if variant is None or variant.is_control:
+        return Verdict("secondary", "Control", "The baseline every other variant is compared with.")
+    if comparison is None or comparison.p_value is None:
+        return Verdict(
+            "secondary",
+            "Not enough data",
+            "Too few users or conversions yet to compare it with the control.",
+        )
+    if comparison.significant:
+        better = comparison.difference > 0
+        return Verdict(
+            "success" if better else "danger",
+            "Better than control" if better else "Worse than control",
+            f"{variant.variant} converts {'better' if better else 'worse'} than the control, and "
+            f"the difference is statistically significant (p = {p_value(comparison.p_value)}): "
+            "were the variants alike, a gap this large would show up less than 5 % of the time.",
+        )
+    return Verdict(
+        "secondary",
+        "No clear difference",
+        f"The difference could be chance (p = {p_value(comparison.p_value)}, not below 0.05). "
+        "Keep the experiment running until every variant reaches the sample size, or treat the "
+        "variants as equal.",
+    )

@@ -245,6 +245,21 @@ def _experiment_body(key: str) -> dict[str, Any]:
     }
 
 
+def _experiment_form(key: str) -> dict[str, Any]:
+    """The experiment page form's fields (it takes the start as the browser's picker sends it)."""
+    return _experiment_body(key) | {
+        "start": "2025-01-01T00:00",
+        "variant_property": "variant",
+        "control_variant": "control",
+        "minimum_detectable_effect": "10",
+        "status": "draft",
+    }
+
+
+def _b_checkout(w: World) -> dict[str, Any]:
+    return {**_b_slug(w), "key": "checkout"}
+
+
 WRITE_KEY_AUTHENTICATED = Unscoped(
     "not session/token-scoped: write-key authenticated; the key alone picks the product "
     "(test_a_write_key_of_product_a_never_writes_into_product_b)"
@@ -298,6 +313,37 @@ CASES: dict[str, tuple[Case, ...]] = {
         # B's note under A's product: the note must belong to the product in the URL.
         Foreign(lambda w: {"slug": w.a.product.slug, "pk": _b_note(w)}, ("post",)),
     ),
+    # Experiment pages: both tenants have a "checkout" experiment, so only the product's
+    # workspace decides which one a URL reaches.
+    "metrics:product-experiments": (
+        Foreign(_b_slug, ("get",)),
+        Rows(kwargs=_a_slug, own=lambda w: ["Alpha Product"], foreign=lambda w: ["Bravo Product"]),
+    ),
+    "metrics:experiment-create": (
+        Foreign(_b_slug, ("get", "post"), lambda w: _experiment_form("planted")),
+        Lands(
+            "post",
+            lambda w: _experiment_form("new-test"),
+            lambda w: Experiment.objects.filter(product=w.a.product, key="new-test").exists(),
+            kwargs=_a_slug,
+        ),
+    ),
+    "metrics:experiment-detail": (
+        Foreign(_b_checkout, ("get",)),
+        Rows(
+            kwargs=lambda w: {**_a_slug(w), "key": "checkout"},
+            own=lambda w: ["Alpha Product"],
+            foreign=lambda w: ["Bravo Product"],
+        ),
+    ),
+    "metrics:experiment-edit": (
+        Foreign(_b_checkout, ("get", "post"), lambda w: _experiment_form("checkout")),
+    ),
+    "metrics:experiment-status": (
+        Foreign(_b_checkout, ("post",), lambda w: {"status": "running"}),
+    ),
+    "metrics:experiment-decide": (Foreign(_b_checkout, ("post",), lambda w: {"decision": "Ship"}),),
+    "metrics:experiment-delete": (Foreign(_b_checkout, ("post",)),),
     # --- API
     "api:metrics:write-key-list": (
         Rows(own=lambda w: [w.a_key.pk], foreign=lambda w: [w.b_key.pk]),

@@ -90,6 +90,16 @@ def build_team(role: Role) -> Team:
         status="running",
     )
     experiment_update(experiment=experiment, actor=owner, status="stopped")
+    # A draft one, to start from its page.
+    experiment_create(
+        product=tenant.product,
+        actor=owner,
+        key="onboarding",
+        name="Onboarding checklist",
+        exposure_event="Checklist Viewed",
+        conversion_event="Activated",
+        start=tenant.product.created_at,
+    )
     annotation_create(
         product=tenant.product, actor=owner, day=tenant.product.created_at.date(), text="Launch"
     )
@@ -199,6 +209,24 @@ def _write_key_made(t: Team) -> bool:
 
 def _write_key_revoked(t: Team) -> bool:
     return WriteKey.objects.get(pk=t.write_key.pk).revoked_at is not None
+
+
+def _checkout(t: Team) -> dict[str, Any]:
+    return {"slug": t.product.slug, "key": "checkout"}
+
+
+def _experiment_form(**fields: str) -> dict[str, Any]:
+    """A valid experiment page form."""
+    return {
+        "exposure_event": "Checkout Viewed",
+        "variant_property": "variant",
+        "control_variant": "control",
+        "conversion_event": "Order Completed",
+        "start": "2025-01-01T00:00",
+        "minimum_detectable_effect": "10",
+        "status": "draft",
+        **fields,
+    }
 
 
 API_CASES = [
@@ -544,6 +572,55 @@ PAGE_CASES = [
         Action.METRIC_MANAGE,
         kwargs=lambda t: {"slug": t.product.slug, "pk": _launch_note(t)},
         done=lambda t: not Annotation.objects.filter(product=t.product, text="Launch").exists(),
+    ),
+    Request("metrics:product-experiments", "get", Action.METRIC_VIEW, kwargs=_slug),
+    Request("metrics:experiment-create", "get", Action.METRIC_MANAGE, kwargs=_slug),
+    Request(
+        "metrics:experiment-create",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_slug,
+        body=lambda t: _experiment_form(key="pricing", name="Pricing page"),
+        done=lambda t: Experiment.objects.filter(product=t.product, key="pricing").exists(),
+    ),
+    Request("metrics:experiment-detail", "get", Action.METRIC_VIEW, kwargs=_checkout),
+    Request("metrics:experiment-edit", "get", Action.METRIC_MANAGE, kwargs=_checkout),
+    Request(
+        "metrics:experiment-edit",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_checkout,
+        body=lambda t: _experiment_form(key="checkout", name="Checkout v2"),
+        done=lambda t: (
+            Experiment.objects.get(product=t.product, key="checkout").name == "Checkout v2"
+        ),
+    ),
+    Request(
+        "metrics:experiment-status",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=lambda t: {"slug": t.product.slug, "key": "onboarding"},
+        body=lambda t: {"status": "running"},
+        done=lambda t: (
+            Experiment.objects.get(product=t.product, key="onboarding").status == "running"
+        ),
+    ),
+    Request(
+        "metrics:experiment-decide",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_checkout,
+        body=lambda t: {"decision": "Ship the new checkout."},
+        done=lambda t: (
+            Experiment.objects.get(product=t.product, key="checkout").status == "decided"
+        ),
+    ),
+    Request(
+        "metrics:experiment-delete",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_checkout,
+        done=lambda t: not Experiment.objects.filter(product=t.product, key="checkout").exists(),
     ),
 ]
 
