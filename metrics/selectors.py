@@ -177,6 +177,11 @@ class Tile:
         return (now - before) / abs(before) if before else None
 
     @property
+    def change_unit(self) -> str:
+        """How ``change`` reads: ``points`` (shares) or ``relative`` (0.1 = 10 %)."""
+        return "points" if self.format == "percent" else "relative"
+
+    @property
     def direction(self) -> str:
         change = self.change
         if change is None:
@@ -265,15 +270,19 @@ def _tile(
 def kpi_boards(
     *,
     products: list[Product],
-    keys: tuple[str, ...],
+    keys: tuple[str, ...] | None,
     interval: str,
     start: date | None = None,
     end: date | None = None,
     span_days: int = 90,
     max_days: int = 1100,
     today: date | None = None,
+    targets_only: bool = False,
 ) -> dict[int, KpiBoard]:
     """The KPI tiles and series of ``keys`` for each of ``products`` (from scoped getters).
+
+    ``keys`` None: every metric of the products, by key; ``targets_only``: only the metrics
+    that have a target (the KPIs).
 
     Without ``end``, a product's range ends on its last day with data; without ``start``, it
     covers ``span_days`` days up to ``end``; never more than ``max_days`` (the start moves up).
@@ -284,9 +293,12 @@ def kpi_boards(
     today = today or timezone.now().date()
     if not products:
         return {}
-    metrics = list(
-        Metric.objects.filter(product__in=products, key__in=keys).order_by("product_id", "key")
-    )
+    chosen = Metric.objects.filter(product__in=products).select_related("owner")
+    if keys is not None:
+        chosen = chosen.filter(key__in=keys)
+    if targets_only:
+        chosen = chosen.filter(target__isnull=False)
+    metrics = list(chosen.order_by("product_id", "key"))
     by_product: dict[int, dict[str, Metric]] = {p.pk: {} for p in products}
     for each in metrics:
         by_product[each.product_id][each.key] = each
@@ -325,7 +337,7 @@ def kpi_boards(
         last_day = last_days.get(product.pk)
         series: dict[str, list[tuple[date, float | None]]] = {}
         tiles = []
-        for key in keys:
+        for key in keys if keys is not None else sorted(own_metrics):
             metric = own_metrics.get(key)
             if metric is None:
                 continue
@@ -413,6 +425,20 @@ def bucket_end(bucket: date, interval: str) -> date:
     if interval == Interval.MONTH:
         return (bucket.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     return bucket
+
+
+def kpi_list(
+    *, products: list[Product], interval: str = Interval.DAY, today: date | None = None
+) -> list[tuple[KpiBoard, Tile]]:
+    """Every KPI (a metric with a target) of ``products``, as its dashboard tile shows it.
+
+    By product (in the given order), then key; the value is the latest finished bucket (see
+    ``Tile``). Three queries whatever the number of products and KPIs (``kpi_boards``).
+    """
+    boards = kpi_boards(
+        products=products, keys=None, interval=interval, targets_only=True, today=today
+    )
+    return [(boards[p.pk], tile) for p in products for tile in boards[p.pk].tiles]
 
 
 def experiment_list(*, product: Product) -> QuerySet[Experiment]:

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from metrics import api, pages, views
+from metrics import api, dashboard_api, pages, views
 
 # Event ingestion at the server root, exactly where the SDKs send (no trailing-slash redirects).
 ingest_urlpatterns = [
@@ -35,6 +35,10 @@ api_urlpatterns = [
         api.SeriesView.as_view(),
         name="metric-series",
     ),
+    re_path(
+        rf"{_PRODUCT}/kpis/$", dashboard_api.ProductKpiListView.as_view(), name="product-kpi-list"
+    ),
+    path("kpis/", dashboard_api.WorkspaceKpiListView.as_view(), name="kpi-list"),
     re_path(rf"{_PRODUCT}/annotations/$", api.AnnotationListView.as_view(), name="annotation-list"),
     re_path(
         rf"{_PRODUCT}/annotations/(?P<pk>[0-9]{{1,18}})/$",

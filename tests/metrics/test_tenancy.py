@@ -108,6 +108,7 @@ def build_world(*, actor_also_in_b: bool) -> World:
             day=tenant.product.created_at.date(),
             text=f"{tenant.workspace.name.lower()}-note",
         )
+        Metric.objects.filter(product=tenant.product, key="dau").update(target=1)  # a KPI
     html = Client()
     html.force_login(actor)
     session = html.session
@@ -229,6 +230,14 @@ def _a_product(w: World) -> dict[str, Any]:
 
 def _a_key_named(name: str) -> Callable[[World], bool]:
     return lambda w: WriteKey.objects.filter(product=w.a.product, name=name).exists()
+
+
+def _kpi_ids(tenant: Tenant) -> list[int]:
+    return list(
+        Metric.objects.filter(product=tenant.product, target__isnull=False).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 def _b_note(w: World) -> int:
@@ -390,6 +399,11 @@ CASES: dict[str, tuple[Case, ...]] = {
         ),
     ),
     "api:metrics:metric-series": (Foreign(lambda w: {**_b_product(w), "key": "dau"}, ("get",)),),
+    "api:metrics:product-kpi-list": (
+        Foreign(_b_product, ("get",)),
+        Rows(kwargs=_a_product, own=lambda w: _kpi_ids(w.a), foreign=lambda w: _kpi_ids(w.b)),
+    ),
+    "api:metrics:kpi-list": (Rows(own=lambda w: _kpi_ids(w.a), foreign=lambda w: _kpi_ids(w.b)),),
     "api:metrics:annotation-list": (
         Foreign(_b_product, ("get", "post"), body=lambda w: {"day": "2025-01-01", "text": "x"}),
         Rows(

@@ -398,6 +398,8 @@ API_CASES = [
         Action.METRIC_VIEW,
         kwargs=lambda t: {**_product_pk(t), "key": "dau"},
     ),
+    Request("api:metrics:kpi-list", "get", Action.METRIC_VIEW),
+    Request("api:metrics:product-kpi-list", "get", Action.METRIC_VIEW, kwargs=_product_pk),
     Request("api:metrics:annotation-list", "get", Action.METRIC_VIEW, kwargs=_product_pk),
     Request(
         "api:metrics:annotation-list",
