@@ -20,10 +20,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Max, Min
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
-from metrics import conditions
+from metrics import conditions, pg_compute
+from metrics.buckets import DAY, bucket_last_day, bucket_of, days_between
 from metrics.models import (
     Event,
     FirstSeen,
@@ -39,7 +40,6 @@ from pmhub.models import Product
 
 ACTIVITY_TYPES = ("track", "page", "screen")
 ANY = "any"
-DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -67,30 +67,6 @@ def selection_of(metric: Metric) -> Selection | None:
     return Selection(metric.event, "", where)
 
 
-# --- Buckets -------------------------------------------------------------------------------------
-
-
-def bucket_of(day: date, interval: str) -> date:
-    if interval == Interval.WEEK:
-        return day - timedelta(days=day.weekday())
-    if interval == Interval.MONTH:
-        return day.replace(day=1)
-    return day
-
-
-def bucket_last_day(start: date, interval: str) -> date:
-    if interval == Interval.WEEK:
-        return start + timedelta(days=6)
-    if interval == Interval.MONTH:
-        following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return following - DAY
-    return start
-
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
 # --- Entry point ---------------------------------------------------------------------------------
 
 
@@ -111,7 +87,10 @@ def recompute(
     metrics = list(
         Metric.objects.filter(product=product).select_related("numerator", "denominator")
     )
+    sql = connection.vendor == "postgresql" and not python
     with transaction.atomic():
+        if sql:
+            pg_compute.tune_session()
         old_range = _day_range(product)
         if days is None:
             Rollup.objects.filter(product=product).delete()
@@ -126,7 +105,11 @@ def recompute(
         selections = {s for s in map(selection_of, metrics) if s is not None} | {Selection()}
         for selection in selections:
             _rebuild_rollup(product, selection, dirty, python=python)
-        first_changed = _rebuild_first_seen(product, dirty)
+        if days is None and sql:
+            pg_compute.first_seen_rebuild(product.pk)
+            first_changed = dirty
+        else:
+            first_changed = _rebuild_first_seen(product, dirty)
         new_range = _day_range(product)
         if new_range is None:
             MetricPoint.objects.filter(metric__product=product).delete()
@@ -134,7 +117,12 @@ def recompute(
         grown = set(days_between(*new_range)) - (
             set(days_between(*old_range)) if old_range else set()
         )
-        context = _Context(product, new_range, dirty | grown, first_changed | grown)
+        context = _Context(product, new_range, dirty | grown, first_changed | grown, sql=sql)
+        for metric in metrics:
+            reads = selection_of(metric)
+            if reads and metric.kind in (MetricKind.ACTIVE_USERS, MetricKind.STICKINESS):
+                lengths = {1, 30} if metric.kind == MetricKind.STICKINESS else {_window(metric)}
+                context.windows[reads.source] |= lengths
         written = 0
         ordered = sorted(metrics, key=lambda m: m.kind == MetricKind.RATIO)
         for metric in ordered:
@@ -181,6 +169,7 @@ FROM (
 ) AS selected
 WHERE day = ANY(%(days)s)
 GROUP BY day, person_id
+ORDER BY day, person_id
 """
 
 
@@ -260,42 +249,72 @@ def _traits(product: Product, selection: Selection) -> dict[int, dict]:
 
 
 def _rebuild_first_seen(product: Product, days: set[date]) -> set[date]:
-    """Bring first-seen days up to date for everyone active (or first seen) on ``days``.
+    """Bring first and last days up to date for everyone active (or first or last seen) on
+    ``days``; returns every day whose set of new users changed.
 
-    Returns every day whose set of new users changed.
+    Reads only the rollups of ``days``: outside them nothing changed, so a person's first day
+    moves only to an earlier day they are active on now, and their last day to a later one. Only a
+    person no longer active on a first or last day that was rebuilt (a merge took their events)
+    has the rest of their span read again.
     """
     any_rows = Rollup.objects.filter(product=product, source=ANY)
-    touched = set(any_rows.filter(day__in=days).values_list("person_id", flat=True))
-    old = dict(
-        FirstSeen.objects.filter(product=product, day__in=days).values_list("person_id", "day")
-    )
-    touched |= old.keys()
-    old |= dict(
-        FirstSeen.objects.filter(product=product, person_id__in=touched).values_list(
-            "person_id", "day"
+    on_days = any_rows.filter(day__in=days)
+    active = {
+        person: (first, last)
+        for person, first, last in on_days.values("person_id")
+        .annotate(first=Min("day"), last=Max("day"))
+        .values_list("person_id", "first", "last")
+    }
+    old = {
+        person: (first, last)
+        for person, first, last in FirstSeen.objects.filter(product=product)
+        .filter(
+            Q(day__in=days) | Q(last_day__in=days) | Q(person_id__in=on_days.values("person_id"))
         )
-    )
-    new = dict(
-        any_rows.filter(person_id__in=touched)
-        .values("person_id")
-        .annotate(first=Min("day"))
-        .values_list("person_id", "first")
-    )
+        .values_list("person_id", "day", "last_day")
+    }
+    new: dict[int, tuple[date, date]] = {}
+    reread: list[int] = []
+    for person, (first, last) in old.items():
+        now = active.get(person)
+        if (first in days and (now is None or now[0] > first)) or (
+            last in days and (now is None or now[1] < last)
+        ):
+            reread.append(person)
+        elif now is not None:
+            new[person] = (min(first, now[0]), max(last, now[1]))
+    for person, span in active.items():
+        if person not in old:
+            new[person] = span
+    if reread:
+        low = min(old[person][0] for person in reread)
+        high = max(old[person][1] for person in reread)
+        new |= {
+            person: (first, last)
+            for person, first, last in any_rows.filter(day__range=(low, high), person_id__in=reread)
+            .values("person_id")
+            .annotate(first=Min("day"), last=Max("day"))
+            .values_list("person_id", "first", "last")
+        }
     changed: set[date] = set()
     gone = [person for person in old if person not in new]
-    moved = {p: d for p, d in new.items() if old.get(p) != d}
+    moved = {p: span for p, span in new.items() if old.get(p) != span}
     for person in gone:
-        changed.add(old[person])
-    for person, day in moved.items():
-        changed.add(day)
-        if person in old:
-            changed.add(old[person])
+        changed.add(old[person][0])
+    for person, (first, _) in moved.items():
+        if person not in old or old[person][0] != first:
+            changed.add(first)
+            if person in old:
+                changed.add(old[person][0])
     FirstSeen.objects.filter(product=product, person_id__in=gone).delete()
     FirstSeen.objects.bulk_create(
-        [FirstSeen(product=product, person_id=p, day=d) for p, d in moved.items()],
+        [
+            FirstSeen(product=product, person_id=p, day=first, last_day=last)
+            for p, (first, last) in moved.items()
+        ],
         update_conflicts=True,
         unique_fields=["product", "person_id"],
-        update_fields=["day"],
+        update_fields=["day", "last_day"],
     )
     return changed
 
@@ -307,15 +326,24 @@ class _Context:
     """What one recompute run knows: the data's day range, what changed, points it wrote."""
 
     def __init__(
-        self, product: Product, span: tuple[date, date], dirty: set[date], first_changed: set[date]
+        self,
+        product: Product,
+        span: tuple[date, date],
+        dirty: set[date],
+        first_changed: set[date],
+        *,
+        sql: bool = False,
     ) -> None:
         self.product = product
+        self.sql = sql  # compute in PostgreSQL (pg_compute) rather than from rollup rows here
         self.first, self.last = span
         self.dirty = {d for d in dirty if self.first <= d <= self.last}
         self.first_changed = {d for d in first_changed if self.first <= d <= self.last}
         self.written: dict[int, dict[str, set[date]]] = {}
         self.now = timezone.now()
         self._rows: dict[str, tuple[date, date, dict[date, list]]] = {}
+        self._person_days: dict[str, pg_compute.PersonDays] = {}
+        self.windows: dict[str, set[int]] = defaultdict(set)  # window lengths per selection
 
     def buckets(self, days: Iterable[date], interval: str) -> set[date]:
         return {bucket_of(d, interval) for d in days}
@@ -342,6 +370,25 @@ class _Context:
             by_day[row[0]].append(row)
         self._rows[selection.source] = (low, high, by_day)
         return by_day
+
+    def person_days(self, selection: Selection, low: date, high: date) -> pg_compute.PersonDays:
+        """pg_compute.PersonDays of ``selection`` exact for days and buckets from low to high.
+
+        Read once per run and selection, widened (and read again) only when a metric needs
+        earlier or later days.
+        """
+        longest = max(self.windows[selection.source] | {1})
+        # The month of the week of the window's start: one read serves every interval's buckets.
+        start = bucket_of(low - timedelta(days=longest - 1), Interval.WEEK)
+        low = bucket_of(start, Interval.MONTH)
+        cached = self._person_days.get(selection.source)
+        if cached and cached.low <= low and high <= cached.high:
+            return cached
+        if cached:
+            low, high = min(low, cached.low), max(high, cached.high)
+        found = pg_compute.PersonDays.read(self.product.pk, selection.source, longest, low, high)
+        self._person_days[selection.source] = found
+        return found
 
 
 def _compute(metric: Metric, ctx: _Context) -> int:
@@ -453,7 +500,25 @@ def _per_bucket(
 ) -> dict[date, float | None]:
     low = min(buckets)
     high = min(bucket_last_day(max(buckets), interval), ctx.last)
-    rows = ctx.rows(selection, low, high)
+    if ctx.sql:
+        totals = ctx.person_days(selection, low, high).totals(interval, buckets)
+    else:
+        totals = _bucket_totals(ctx.rows(selection, low, high), interval, buckets)
+    out: dict[date, float | None] = {}
+    for bucket, (events, persons, value_sum, value_count) in totals.items():
+        if metric.kind == MetricKind.EVENT_COUNT:
+            out[bucket] = float(events)
+        elif metric.kind == MetricKind.UNIQUE_USERS:
+            out[bucket] = float(persons)
+        elif metric.kind == MetricKind.SUM:
+            out[bucket] = value_sum
+        else:  # AVERAGE
+            out[bucket] = value_sum / value_count if value_count else None
+    return out
+
+
+def _bucket_totals(rows: dict[date, list], interval: str, buckets: set[date]) -> dict:
+    """Per bucket from rollup rows: (events, distinct persons, value sum, values counted)."""
     totals: dict[date, list] = {b: [0, set(), 0.0, 0] for b in buckets}
     for day, day_rows in rows.items():
         total = totals.get(bucket_of(day, interval))
@@ -464,21 +529,13 @@ def _per_bucket(
             total[1].add(person)
             total[2] += value_sum or 0.0
             total[3] += value_count
-    out: dict[date, float | None] = {}
-    for bucket, (events, persons, value_sum, value_count) in totals.items():
-        if metric.kind == MetricKind.EVENT_COUNT:
-            out[bucket] = float(events)
-        elif metric.kind == MetricKind.UNIQUE_USERS:
-            out[bucket] = float(len(persons))
-        elif metric.kind == MetricKind.SUM:
-            out[bucket] = value_sum
-        else:  # AVERAGE
-            out[bucket] = value_sum / value_count if value_count else None
-    return out
+    return {b: (events, len(persons), s, n) for b, (events, persons, s, n) in totals.items()}
 
 
 def _active(ctx: _Context, selection: Selection, days: set[date], window: int) -> dict[date, int]:
     """Distinct persons active in the ``window`` days ending on each of ``days``."""
+    if ctx.sql:
+        return ctx.person_days(selection, min(days), max(days)).active(window, days)
     low, high = min(days) - timedelta(days=window - 1), max(days)
     rows = ctx.rows(selection, low, high)
     seen: Counter[int] = Counter()
@@ -501,6 +558,9 @@ def _new_users(ctx: _Context, interval: str, buckets: set[date]) -> dict[date, f
     counts: Counter[date] = Counter()
     low = min(buckets)
     high = bucket_last_day(max(buckets), interval)
+    if ctx.sql:
+        found = pg_compute.new_user_counts(ctx.product.pk, interval, low, high)
+        return {bucket: float(found.get(bucket, 0)) for bucket in buckets}
     for day in FirstSeen.objects.filter(product=ctx.product, day__range=(low, high)).values_list(
         "day", flat=True
     ):
@@ -514,6 +574,12 @@ def _retention(
     """Share of each weekly cohort (first seen that ISO week) active ``weeks`` weeks later."""
     members: dict[date, set[int]] = defaultdict(set)
     low, high = min(cohorts), max(cohorts) + timedelta(days=6)
+    if ctx.sql:
+        sizes = pg_compute.retention_counts(ctx.product.pk, selection.source, weeks, low, high)
+        return {
+            cohort: sizes[cohort][1] / sizes[cohort][0] if cohort in sizes else None
+            for cohort in cohorts
+        }
     for person, day in FirstSeen.objects.filter(
         product=ctx.product, day__range=(low, high)
     ).values_list("person_id", "day"):

@@ -310,7 +310,13 @@ class Rollup(models.Model):
     reads the same events. Rebuilt day by day from the events; metrics read only rollups.
     """
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # The natural key is the primary key: a surrogate id and a second unique index cost a
+    # recompute as much as the rows themselves. Rows are derived and rebuilt by recompute, so
+    # the product is not checked by a (deferred, commit-time) foreign-key constraint either.
+    pk = models.CompositePrimaryKey("product", "source", "day", "person_id")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     source = models.CharField(max_length=64)
     day = models.DateField()
     person_id = models.BigIntegerField()
@@ -318,31 +324,30 @@ class Rollup(models.Model):
     value_sum = models.FloatField(null=True)
     value_count = models.IntegerField(default=0)
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["product", "source", "day", "person_id"], name="rollup_unique"
-            )
-        ]
-        # A person's days (merges, first-seen days) are read by person.
-        indexes = [models.Index(fields=["product", "person_id"], name="rollup_person")]
-
     def __str__(self) -> str:
         return f"{self.source} {self.day} {self.person_id}"
 
 
 class FirstSeen(models.Model):
-    """The day a (canonical) person's first event happened: new users and cohorts read it."""
+    """A (canonical) person's first and last days with an event.
+
+    New users and cohorts read the first day; the span tells a recompute or a merge which days of
+    the rollups can hold the person, so neither reads a person's whole history by person.
+    """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     person_id = models.BigIntegerField()
     day = models.DateField()
+    last_day = models.DateField()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["product", "person_id"], name="first_seen_unique")
         ]
-        indexes = [models.Index(fields=["product", "day"], name="first_seen_day")]
+        indexes = [
+            models.Index(fields=["product", "day"], name="first_seen_day"),
+            models.Index(fields=["product", "last_day"], name="first_seen_last_day"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.day}"

@@ -15,6 +15,7 @@ from metrics.ingest import Message, Refusal
 from metrics.models import (
     DirtyDay,
     Event,
+    FirstSeen,
     Identity,
     Person,
     PersonMerge,
@@ -169,14 +170,12 @@ def _merge(product: Product, links: list[tuple[Key, Key]], wanted: set[Key]) -> 
         # Every day the merged person was active now counts one person fewer. Days already
         # computed are in the rollups (keyed by the person canonical then, i.e. ``merged``);
         # days not computed yet are dirty already. So the events need no person index.
-        dirty_days_mark(
-            product,
-            set(
-                Rollup.objects.filter(product=product, source="any", person_id=merged).values_list(
-                    "day", flat=True
-                )
-            ),
-        )
+        span = FirstSeen.objects.filter(product=product, person_id=merged).first()
+        if span is not None:
+            days = Rollup.objects.filter(
+                product=product, source="any", day__range=(span.day, span.last_day)
+            ).filter(person_id=merged)
+            dirty_days_mark(product, set(days.values_list("day", flat=True)))
     return _lookup(product, wanted)
 
 

@@ -80,3 +80,26 @@ def test_incremental_recompute_equals_a_full_one(source):
     assert set(incremental) == set(full)
     _assert_equal(incremental, full)  # sums may add in another order: floats to 1e-9
     _assert_equal(incremental, reference.expected(batches))
+
+
+@pytest.mark.slow
+def test_the_python_path_equals_the_postgresql_path(source):
+    """SQLite's path (rollups and points computed in Python) and PostgreSQL's (pg_compute) agree,
+    in full and incrementally, on every metric kind."""
+    from metrics.compute import recompute
+
+    batches = reference.generate(seed=11, events=EVENTS // 5, persons=EVENTS // 50)
+    cut = len(batches) * 3 // 4
+    _define_extra_metrics(source)
+    _ingest(source, batches[:cut])
+    recompute(source.product, None, python=True)
+    python_full = _series(source.product)
+    metrics_recompute_all(product=source.product)
+    _assert_equal(_series(source.product), python_full)
+    _ingest(source, batches[cut:])
+    dirty = set(DirtyDay.objects.filter(product=source.product).values_list("day", flat=True))
+    recompute(source.product, dirty, python=True)
+    python_incremental = _series(source.product)
+    metrics_recompute_all(product=source.product)
+    _assert_equal(_series(source.product), python_incremental)
+    _assert_equal(python_incremental, reference.expected(batches))

@@ -1,0 +1,30 @@
+"""Day, ISO-week and month buckets of the metric series."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from metrics.models import Interval
+
+DAY = timedelta(days=1)
+
+
+def bucket_of(day: date, interval: str) -> date:
+    if interval == Interval.WEEK:
+        return day - timedelta(days=day.weekday())
+    if interval == Interval.MONTH:
+        return day.replace(day=1)
+    return day
+
+
+def bucket_last_day(start: date, interval: str) -> date:
+    if interval == Interval.WEEK:
+        return start + timedelta(days=6)
+    if interval == Interval.MONTH:
+        following = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        return following - DAY
+    return start
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]

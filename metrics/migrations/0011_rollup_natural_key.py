@@ -1,0 +1,88 @@
+"""Rollups keyed by (product, source, day, person) with no other index, and first-seen rows that
+also hold the person's last day (what the dropped by-person rollup index was used for).
+
+Django cannot turn an id primary key into a composite one in place, so the table is rebuilt.
+Rollups and first-seen rows are derived data: they are emptied, every day that has events is
+marked dirty, and the next recompute (the beat sweep runs every minute) rebuilds them and every
+metric's points.
+"""
+
+from datetime import UTC, date
+
+import django.db.models.deletion
+from django.db import migrations, models
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+
+def mark_every_event_day_dirty(apps, schema_editor):
+    apps.get_model("metrics", "FirstSeen").objects.all().delete()
+    Event = apps.get_model("metrics", "Event")
+    DirtyDay = apps.get_model("metrics", "DirtyDay")
+    days = (
+        Event.objects.annotate(day=TruncDate("timestamp", tzinfo=UTC))
+        .values_list("product_id", "day")
+        .distinct()
+    )
+    now = timezone.now()
+    DirtyDay.objects.bulk_create(
+        (DirtyDay(product_id=product, day=day, marked_at=now) for product, day in days),
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("metrics", "0010_annotation"),
+        ("pmhub", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.DeleteModel(name="Rollup"),
+        migrations.CreateModel(
+            name="Rollup",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "product",
+                        "source",
+                        "day",
+                        "person_id",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("source", models.CharField(max_length=64)),
+                ("day", models.DateField()),
+                ("person_id", models.BigIntegerField()),
+                ("events", models.IntegerField()),
+                ("value_sum", models.FloatField(null=True)),
+                ("value_count", models.IntegerField(default=0)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="pmhub.product",
+                    ),
+                ),
+            ],
+        ),
+        migrations.RunPython(mark_every_event_day_dirty, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="firstseen",
+            name="last_day",
+            field=models.DateField(default=date(1970, 1, 1)),
+            preserve_default=False,
+        ),
+        migrations.AddIndex(
+            model_name="firstseen",
+            index=models.Index(fields=["product", "last_day"], name="first_seen_last_day"),
+        ),
+    ]
