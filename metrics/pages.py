@@ -160,6 +160,7 @@ def _dashboard_context(
         span_days=query.get("days") or DASHBOARD_SPAN_DAYS,
     )
     annotations = list(selectors.annotation_list(product=product, start=board.start, end=board.end))
+    funnels = selectors.funnel_bars(product=product, start=board.start, end=board.end)
     kept = _dashboard_query(params)
     return {
         "product": product,
@@ -170,12 +171,25 @@ def _dashboard_context(
         or (None if query.get("from") or query.get("to") else DASHBOARD_SPAN_DAYS),
         "quick_ranges": QUICK_RANGES,
         "intervals": Interval.choices,
-        "charts": _chart_data(board, annotations),
+        "charts": _chart_data(board, annotations) | {"funnels": _funnel_data(funnels)},
         "annotations": annotations,
+        "retention_table": selectors.retention_table(
+            product=product,
+            start=board.start,
+            end=board.end,
+            last_day=board.last_day,
+            today=board.today,
+        ),
+        "funnels": funnels,
         "annotation_form": annotation_form
         or AnnotationForm(initial={"day": board.end, "query": kept.urlencode()}),
         "dashboard_query": kept.urlencode(),
     }
+
+
+def _funnel_data(funnels: list[selectors.FunnelBars]) -> list[dict[str, Any]]:
+    """Each funnel's bars, for ``json_script``: step names and the persons reaching them."""
+    return [{"name": f.metric.name, "steps": f.steps, "persons": f.persons} for f in funnels]
 
 
 def _dashboard_query(params: QueryDict) -> QueryDict:

@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
@@ -18,11 +19,13 @@ from metrics.models import (
     Annotation,
     Event,
     Experiment,
+    FirstSeen,
     Interval,
     Metric,
     MetricKind,
     MetricPoint,
     Rejection,
+    Rollup,
     WriteKey,
 )
 from pmhub.models import Product, Workspace
@@ -439,6 +442,127 @@ def kpi_list(
         products=products, keys=None, interval=interval, targets_only=True, today=today
     )
     return [(boards[p.pk], tile) for p in products for tile in boards[p.pk].tiles]
+
+
+# --- The retention cohort table and funnels ------------------------------------------------------
+
+# The heatmap's size: the latest cohorts of the range, and the weeks after each (week 0 included).
+RETENTION_COHORTS = 12
+RETENTION_WEEKS = 12
+# Rollups of any event (``metrics.compute.ANY``): who was active on a day.
+ANY_ACTIVITY = "any"
+
+
+@dataclass
+class CohortRow:
+    """A weekly cohort (persons first seen that ISO week) and the share active each week after.
+
+    ``shares[k]`` is None while week *k* is not over (or past the data).
+    """
+
+    cohort: date
+    size: int
+    shares: list[float | None]
+
+
+@dataclass
+class RetentionTable:
+    weeks: int
+    rows: list[CohortRow]
+
+
+def retention_table(
+    *,
+    product: Product,
+    start: date,
+    end: date,
+    last_day: date | None,
+    today: date | None = None,
+    cohorts: int = RETENTION_COHORTS,
+    weeks: int = RETENTION_WEEKS,
+) -> RetentionTable:
+    """The cohort table of ``product``: the latest ``cohorts`` weekly cohorts of the range
+    (persons first seen that ISO week) × weeks 0 … ``weeks`` − 1 after: the share of the cohort
+    with any event in that week.
+
+    Reads first-seen days and per-person-per-day rollups (never events): two aggregate queries.
+    A week counts once it is over, within the data (as ``bucket_over``).
+    """
+    today = today or timezone.now().date()
+    if last_day is None:
+        return RetentionTable(weeks=weeks, rows=[])
+    known = min(last_day, today - timedelta(days=1))  # the last day whose activity is final
+    last_cohort = bucket_start(min(end, last_day), Interval.WEEK)
+    first_cohort = max(
+        bucket_start(start, Interval.WEEK), last_cohort - timedelta(weeks=cohorts - 1)
+    )
+    if first_cohort > last_cohort:
+        return RetentionTable(weeks=weeks, rows=[])
+    cohort_days = (first_cohort, last_cohort + timedelta(days=6))
+    sizes = dict(
+        FirstSeen.objects.filter(product=product, day__range=cohort_days)
+        .annotate(cohort=TruncWeek("day"))
+        .values("cohort")
+        .annotate(n=Count("id"))
+        .values_list("cohort", "n")
+    )
+    first_seen = FirstSeen.objects.filter(product=product, person_id=OuterRef("person_id"))
+    active = (
+        Rollup.objects.filter(
+            product=product,
+            source=ANY_ACTIVITY,
+            day__range=(first_cohort, min(known, last_cohort + timedelta(weeks=weeks, days=-1))),
+        )
+        .annotate(first=Subquery(first_seen.values("day")[:1]))
+        .filter(first__range=cohort_days)
+        .annotate(cohort=TruncWeek("first"), week=TruncWeek("day"))
+        .values("cohort", "week")
+        .annotate(n=Count("person_id", distinct=True))
+        .values_list("cohort", "week", "n")
+    )
+    returned = {(cohort, (week - cohort).days // 7): n for cohort, week, n in active}
+    rows = []
+    cohort = last_cohort
+    while cohort >= first_cohort:
+        size = sizes.get(cohort, 0)
+        shares: list[float | None] = []
+        for k in range(weeks):
+            over = cohort + timedelta(weeks=k, days=6) <= known
+            shares.append(returned.get((cohort, k), 0) / size if size and over else None)
+        rows.append(CohortRow(cohort=cohort, size=size, shares=shares))
+        cohort -= timedelta(weeks=1)
+    while rows and not rows[-1].size:  # weeks before anyone was first seen
+        rows.pop()
+    return RetentionTable(weeks=weeks, rows=rows)
+
+
+@dataclass
+class FunnelBars:
+    """A funnel over a range: the persons reaching each step, summed over its days' entries."""
+
+    metric: Metric
+    steps: list[str]
+    persons: list[int]
+
+    @property
+    def conversion(self) -> float | None:
+        return self.persons[-1] / self.persons[0] if self.persons and self.persons[0] else None
+
+
+def funnel_bars(*, product: Product, start: date, end: date) -> list[FunnelBars]:
+    """Every funnel metric of ``product``, by key, with its persons per step from ``start`` to
+    ``end``: the sum of its daily points' step counts (a person entering on two days counts
+    twice). Two queries: the funnels and their daily points.
+    """
+    funnels = list(Metric.objects.filter(product=product, kind=MetricKind.FUNNEL).order_by("key"))
+    totals = {m.pk: [0] * len(m.steps) for m in funnels}
+    for metric_id, detail in MetricPoint.objects.filter(
+        metric__in=funnels, interval=Interval.DAY, bucket__range=(start, end)
+    ).values_list("metric_id", "detail"):
+        counts = (detail or {}).get("persons") or []
+        if len(counts) == len(totals[metric_id]):  # a point of older steps is left out
+            totals[metric_id] = [a + b for a, b in zip(totals[metric_id], counts, strict=True)]
+    return [FunnelBars(metric=m, steps=list(m.steps), persons=totals[m.pk]) for m in funnels]
 
 
 def experiment_list(*, product: Product) -> QuerySet[Experiment]:

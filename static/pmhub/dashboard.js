@@ -203,6 +203,36 @@
       };
     },
 
+    // A funnel's steps as bars (which one: the canvas's data-funnel index).
+    funnel(data, canvas) {
+      const funnel = (data.funnels || [])[Number(canvas.dataset.funnel)];
+      if (!funnel) return null;
+      const first = funnel.persons[0] || 0;
+      const titles = funnel.steps.map((step, i) => {
+        const share = first ? ` (${format(funnel.persons[i] / first, "percent")})` : "";
+        return `Step ${i + 1}: ${step}${share}`;
+      });
+      return {
+        type: "bar",
+        data: {
+          labels: funnel.steps,
+          datasets: [
+            {
+              label: "People",
+              data: funnel.persons,
+              valueFormat: "count",
+              backgroundColor: funnel.persons.map((_, i) =>
+                alpha(COLORS.indigo, 0.9 - (0.5 * i) / Math.max(1, funnel.steps.length - 1)),
+              ),
+              borderRadius: 3,
+              maxBarThickness: 64,
+            },
+          ],
+        },
+        options: options(data, titles, { legend: false, axes: { y: valueAxis("count") } }),
+      };
+    },
+
     retention(data) {
       const cohorts = data.retention;
       return {
@@ -244,10 +274,12 @@
     body.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
       const name = canvas.dataset.chart;
       const build = BUILDERS[name];
-      const config = build && build(data);
+      const config = build && build(data, canvas);
       if (!config) return;
       // The weekly retention chart has its own axis: notes sit on their cohort's week there.
-      const items = (data.annotations || []).map((note) => ({
+      // A funnel's axis is its steps, not time: no dated notes there.
+      const notes = name === "funnel" ? [] : data.annotations || [];
+      const items = notes.map((note) => ({
         text: note.text,
         at: name === "retention" ? note.week_at : note.at,
       }));
