@@ -7,8 +7,8 @@ revenue. Measured in one run:
   revenue, users, ARPU) by ``metrics_recompute_all``;
 - DuckDB computing DAU/WAU/MAU, new users, weekly retention, revenue and ARPU on the same events
   (exported to Parquet), as the reference of what a columnar engine does on this machine;
-- incremental: 100,000 new events on the last day, then ``metrics_recompute_dirty``, on this
-  history and on one a tenth of its size.
+- incremental: 100,000 new events on the last day (the same events, from 20,000 persons, on both
+  histories), then ``metrics_recompute_dirty``, on this history and on one a tenth of its size.
 Run with ``python -m bench.recompute`` (BENCH_EVENTS to change the size).
 """
 
@@ -25,6 +25,7 @@ EVENTS = int(os.environ.get("BENCH_EVENTS", "1000000"))
 PERSONS = max(1000, EVENTS // 50)
 DAYS = 90
 NEW_EVENTS = 100_000
+NEW_PERSONS = 20_000
 
 _FILL = """
 INSERT INTO metrics_event (product_id, message_id, type, name, person_id, user_id, anonymous_id,
@@ -154,10 +155,12 @@ def _history(size: int) -> dict[str, float]:
         "full recompute (metrics_recompute_all)", lambda: metrics_recompute_all(product=product)
     )
     duck = _timed("DuckDB, the same metrics from Parquet-like CSV", lambda: _duckdb(product))
+    # The same new events on both histories (persons drawn from the first NEW_PERSONS, who exist
+    # in both), so the two incremental runs differ only by the history behind them.
     _fill(
         product,
         NEW_EVENTS,
-        persons,
+        NEW_PERSONS,
         10_000_000 * (1 + size % 7),
         "new",
         days=1,

@@ -26,6 +26,8 @@ from django.utils import timezone
 from metrics import conditions, pg_compute
 from metrics.buckets import DAY, bucket_last_day, bucket_of, days_between
 from metrics.models import (
+    ActivityDay,
+    DayTotal,
     Event,
     FirstSeen,
     Interval,
@@ -94,6 +96,8 @@ def recompute(
         old_range = _day_range(product)
         if days is None:
             Rollup.objects.filter(product=product).delete()
+            ActivityDay.objects.filter(product=product).delete()
+            DayTotal.objects.filter(product=product).delete()
             FirstSeen.objects.filter(product=product).delete()
             MetricPoint.objects.filter(metric__product=product).delete()
             dirty = set(_event_days(product))
@@ -103,10 +107,25 @@ def recompute(
         if not dirty:
             return Result(days=0, points=0)
         selections = {s for s in map(selection_of, metrics) if s is not None} | {Selection()}
+        # Rebuilding a selection's summaries costs one sort of its rollups; applying a change
+        # costs a few index reads per person whose days changed: below all days, apply.
+        rebuild = old_range is None or dirty >= set(days_between(*old_range))
         for selection in selections:
-            _rebuild_rollup(product, selection, dirty, python=python)
+            old, new = _rebuild_rollup(
+                product, selection, dirty, python=python, changes=sql and not rebuild
+            )
+            if not sql:
+                continue
+            if rebuild:
+                pg_compute.activity_rebuild(product.pk, selection.source)
+            else:
+                pg_compute.activity_apply(
+                    product.pk, selection.source, _by_person(new - old), _by_person(old - new)
+                )
+                pg_compute.day_totals_rebuild(product.pk, selection.source, dirty)
         if days is None and sql:
             pg_compute.first_seen_rebuild(product.pk)
+            pg_compute.analyze()
             first_changed = dirty
         else:
             first_changed = _rebuild_first_seen(product, dirty)
@@ -169,14 +188,28 @@ FROM (
 ) AS selected
 WHERE day = ANY(%(days)s)
 GROUP BY day, person_id
-ORDER BY day, person_id
+ORDER BY person_id, day{returning}
 """
 
 
+def _by_person(person_days: set[tuple[int, date]]) -> dict[int, set[date]]:
+    out: dict[int, set[date]] = defaultdict(set)
+    for person, day in person_days:
+        out[person].add(day)
+    return out
+
+
+PersonDay = tuple[int, date]
+
+
 def _rebuild_rollup(
-    product: Product, selection: Selection, days: set[date], *, python: bool
-) -> None:
-    Rollup.objects.filter(product=product, source=selection.source, day__in=days).delete()
+    product: Product, selection: Selection, days: set[date], *, python: bool, changes: bool = False
+) -> tuple[set[PersonDay], set[PersonDay]]:
+    """Rebuild ``selection``'s rollups of ``days``. With ``changes`` (PostgreSQL's path only),
+    returns the (person, day) pairs before and after; otherwise two empty sets."""
+    rows = Rollup.objects.filter(product=product, source=selection.source, day__in=days)
+    old: set[PersonDay] = set(rows.values_list("person_id", "day")) if changes else set()
+    rows.delete()
     low = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
     high = datetime.combine(max(days) + DAY, datetime.min.time(), tzinfo=UTC)
     if connection.vendor == "postgresql" and not python:
@@ -195,9 +228,11 @@ def _rebuild_rollup(
             if conditions.uses_traits(selection.conditions)
             else ""
         )
+        returning = "\nRETURNING person_id, day" if changes else ""
+        sql = _ROLLUP_SQL.format(person_join=join, conditions=where, returning=returning)
         with connection.cursor() as cursor:
-            cursor.execute(_ROLLUP_SQL.format(person_join=join, conditions=where), params)
-        return
+            cursor.execute(sql, params)
+            return old, set(cursor.fetchall()) if changes else set()
     merges = dict(PersonMerge.objects.filter(product=product).values_list("merged_id", "into_id"))
     traits = _traits(product, selection)
     totals: dict[tuple[date, int], list] = {}
@@ -226,6 +261,7 @@ def _rebuild_rollup(
         )
         for (day, person), (count, total, n) in totals.items()
     )
+    return set(), set()
 
 
 def _selected_events(product: Product, selection: Selection, low: datetime, high: datetime):

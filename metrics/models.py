@@ -313,7 +313,8 @@ class Rollup(models.Model):
     # The natural key is the primary key: a surrogate id and a second unique index cost a
     # recompute as much as the rows themselves. Rows are derived and rebuilt by recompute, so
     # the product is not checked by a (deferred, commit-time) foreign-key constraint either.
-    pk = models.CompositePrimaryKey("product", "source", "day", "person_id")
+    # Keyed person first: a recompute finds a person's neighbouring active days by index.
+    pk = models.CompositePrimaryKey("product", "source", "person_id", "day")
     product = models.ForeignKey(
         Product, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
     )
@@ -324,8 +325,62 @@ class Rollup(models.Model):
     value_sum = models.FloatField(null=True)
     value_count = models.IntegerField(default=0)
 
+    class Meta:
+        # Days are read whole (a recompute's dirty days, a window): a duplicate-heavy index whose
+        # inserts land on a few pages, unlike a by-person one.
+        indexes = [models.Index(fields=["product", "source", "day"], name="rollup_day")]
+
     def __str__(self) -> str:
         return f"{self.source} {self.day} {self.person_id}"
+
+
+# ``ActivityDay.gap`` of a person with no later active day (longer than any window).
+NO_NEXT_DAY = 366
+
+
+class ActivityDay(models.Model):
+    """How many persons of a rollup selection were active on a day, grouped by the days until
+    their next active day (``NO_NEXT_DAY`` when none within a year) and by whether the day was
+    their first active day of its ISO week and of its month.
+
+    Enough to count distinct persons over any window or bucket without reading person rows: a
+    person counts in the windows ending from their active day up to their next one, and once in
+    a week's or month's unique users. A recompute maintains it by the difference a change of
+    rollups makes (compute.py), so its cost follows the persons whose days changed.
+    """
+
+    pk = models.CompositePrimaryKey(
+        "product", "source", "day", "gap", "first_in_week", "first_in_month"
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    source = models.CharField(max_length=64)
+    day = models.DateField()
+    gap = models.SmallIntegerField()
+    first_in_week = models.BooleanField()
+    first_in_month = models.BooleanField()
+    persons = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day} +{self.gap}: {self.persons}"
+
+
+class DayTotal(models.Model):
+    """Per rollup selection and day: events and the value property's sum and count."""
+
+    pk = models.CompositePrimaryKey("product", "source", "day")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    source = models.CharField(max_length=64)
+    day = models.DateField()
+    events = models.BigIntegerField()
+    value_sum = models.FloatField()
+    value_count = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.day}: {self.events}"
 
 
 class FirstSeen(models.Model):

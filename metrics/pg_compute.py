@@ -17,48 +17,180 @@ from typing import Any
 from django.db import connection
 
 from metrics.buckets import bucket_of
-from metrics.models import Interval
+from metrics.models import NO_NEXT_DAY, Interval
 
 _UNIT: dict[str, str] = {Interval.DAY: "day", Interval.WEEK: "week", Interval.MONTH: "month"}
 
-# One sort of a selection's rollups by person and day answers the activity questions of a run.
-# A person active on ``day`` counts in every window ending on day .. day + window - 1, up to
-# (not including) their next active day, which starts a new stretch: one person's stretches never
-# overlap, so the running sum of stretch starts (+1) and ends (-1) is the number of distinct persons
-# active in the window ending each day. Likewise a person counts once in a week's or month's
-# unique users: on their first active day in it. The rows are grouped to at most
-# days × (longest window + 1) × 4, whatever the number of persons.
-_PERSON_DAYS = """
-WITH days AS (
-    SELECT day, events, value_sum, value_count,
+# One sort of a selection's rollups by person and day gives the activity summaries: for each
+# person-day, the days until the person's next active day and whether it is their first active
+# day of its week and month. A full recompute writes them from scratch; an incremental one
+# applies the difference its changed person-days make (activity_apply).
+_ACTIVITY_REBUILD = """
+DELETE FROM metrics_activityday WHERE product_id = %(product)s AND source = %(source)s;
+DELETE FROM metrics_daytotal WHERE product_id = %(product)s AND source = %(source)s;
+INSERT INTO metrics_activityday
+    (product_id, source, day, gap, first_in_week, first_in_month, persons)
+SELECT %(product)s, %(source)s, day, LEAST(COALESCE(gap, %(none)s), %(none)s),
+       previous IS NULL OR date_trunc('week', previous) <> date_trunc('week', day),
+       previous IS NULL OR date_trunc('month', previous) <> date_trunc('month', day),
+       COUNT(*)
+FROM (
+    SELECT day,
            LAG(day) OVER per_person AS previous,
            LEAD(day) OVER per_person - day AS gap
     FROM metrics_rollup
-    WHERE product_id = %(product)s AND source = %(source)s AND day BETWEEN %(low)s AND %(high)s
+    WHERE product_id = %(product)s AND source = %(source)s
     WINDOW per_person AS (PARTITION BY person_id ORDER BY day)
-)
-SELECT day,
-       LEAST(COALESCE(gap, %(longest)s), %(longest)s),
-       previous IS NULL OR date_trunc('week', previous) <> date_trunc('week', day),
-       previous IS NULL OR date_trunc('month', previous) <> date_trunc('month', day),
-       COUNT(*), SUM(events), COALESCE(SUM(value_sum), 0), SUM(value_count)
-FROM days
-GROUP BY 1, 2, 3, 4
+) AS days
+GROUP BY 3, 4, 5, 6;
+INSERT INTO metrics_daytotal (product_id, source, day, events, value_sum, value_count)
+SELECT %(product)s, %(source)s, day, SUM(events), COALESCE(SUM(value_sum), 0), SUM(value_count)
+FROM metrics_rollup
+WHERE product_id = %(product)s AND source = %(source)s
+GROUP BY day;
 """
+
+
+def activity_rebuild(product_id: int, source: str) -> None:
+    """Write ``source``'s activity summaries from all its rollups."""
+    params: dict[str, Any] = {"product": product_id, "source": source, "none": NO_NEXT_DAY}
+    with connection.cursor() as cursor:
+        cursor.execute(_ACTIVITY_REBUILD, params)
+
+
+_DAY_TOTALS = """
+DELETE FROM metrics_daytotal
+WHERE product_id = %(product)s AND source = %(source)s AND day = ANY(%(days)s);
+INSERT INTO metrics_daytotal (product_id, source, day, events, value_sum, value_count)
+SELECT %(product)s, %(source)s, day, SUM(events), COALESCE(SUM(value_sum), 0), SUM(value_count)
+FROM metrics_rollup
+WHERE product_id = %(product)s AND source = %(source)s AND day = ANY(%(days)s)
+GROUP BY day;
+"""
+
+
+def day_totals_rebuild(product_id: int, source: str, days: Iterable[date]) -> None:
+    """Rewrite ``source``'s day totals of ``days`` from their rollups."""
+    params: dict[str, Any] = {"product": product_id, "source": source, "days": sorted(days)}
+    with connection.cursor() as cursor:
+        cursor.execute(_DAY_TOTALS, params)
+
+
+# The days of each changed person around their changes, as they are now: two before, all
+# between the first and last change, two after. A person's summary rows change from the active
+# day before their first change to the one after their last; the outer two days are the
+# neighbours those rows are judged by.
+_NEIGHBOURS = """
+SELECT c.person_id, r.day
+FROM unnest(%(persons)s::bigint[], %(lows)s::date[], %(highs)s::date[]) AS c(person_id, lo, hi)
+CROSS JOIN LATERAL (
+    (SELECT day FROM metrics_rollup
+     WHERE product_id = %(product)s AND source = %(source)s AND person_id = c.person_id
+       AND day < c.lo ORDER BY day DESC LIMIT 2)
+    UNION ALL
+    (SELECT day FROM metrics_rollup
+     WHERE product_id = %(product)s AND source = %(source)s AND person_id = c.person_id
+       AND day BETWEEN c.lo AND c.hi)
+    UNION ALL
+    (SELECT day FROM metrics_rollup
+     WHERE product_id = %(product)s AND source = %(source)s AND person_id = c.person_id
+       AND day > c.hi ORDER BY day LIMIT 2)
+) AS r
+"""
+
+_APPLY = """
+INSERT INTO metrics_activityday AS a
+    (product_id, source, day, gap, first_in_week, first_in_month, persons)
+SELECT %(product)s, %(source)s, d.day, d.gap, d.week, d.month, d.persons
+FROM unnest(%(days)s::date[], %(gaps)s::smallint[], %(weeks)s::boolean[],
+            %(months)s::boolean[], %(counts)s::int[]) AS d(day, gap, week, month, persons)
+ON CONFLICT (product_id, source, day, gap, first_in_week, first_in_month)
+DO UPDATE SET persons = a.persons + excluded.persons;
+DELETE FROM metrics_activityday
+WHERE product_id = %(product)s AND source = %(source)s AND persons = 0;
+"""
+
+Key = tuple[date, int, bool, bool]
+
+
+def _summary_rows(days: list[date], low: date, high: date) -> Counter[Key]:
+    """The summary keys of a person's ``days`` (sorted) that fall in low..high."""
+    out: Counter[Key] = Counter()
+    for index, day in enumerate(days):
+        if not low <= day <= high:
+            continue
+        following = days[index + 1] if index + 1 < len(days) else None
+        previous = days[index - 1] if index else None
+        gap = min((following - day).days, NO_NEXT_DAY) if following else NO_NEXT_DAY
+        week = previous is None or bucket_of(previous, "week") != bucket_of(day, "week")
+        month = previous is None or (previous.year, previous.month) != (day.year, day.month)
+        out[(day, gap, week, month)] += 1
+    return out
+
+
+def activity_apply(
+    product_id: int, source: str, added: dict[int, set[date]], removed: dict[int, set[date]]
+) -> None:
+    """Bring ``source``'s activity summaries up to date after its rollups gained the person-days
+    ``added`` and lost ``removed`` (by person); the rollups are already changed."""
+    persons = sorted(added.keys() | removed.keys())
+    if not persons:
+        return
+    spans = {p: added.get(p, set()) | removed.get(p, set()) for p in persons}
+    params: dict[str, Any] = {
+        "product": product_id,
+        "source": source,
+        "persons": persons,
+        "lows": [min(spans[p]) for p in persons],
+        "highs": [max(spans[p]) for p in persons],
+    }
+    now: dict[int, list[date]] = {p: [] for p in persons}
+    with connection.cursor() as cursor:
+        cursor.execute(_NEIGHBOURS, params)
+        for person, day in cursor:
+            now[person].append(day)
+    delta: Counter[Key] = Counter()
+    for person in persons:
+        after = sorted(set(now[person]))
+        before = sorted(set(after) - added.get(person, set()) | removed.get(person, set()))
+        low, high = min(spans[person]), max(spans[person])
+        # From the active day before the first change to the one after the last.
+        low = max((d for d in after if d < low), default=low)
+        high = min((d for d in after if d > high), default=high)
+        delta.update(_summary_rows(after, low, high))
+        delta.subtract(_summary_rows(before, low, high))
+    changes = [(key, count) for key, count in delta.items() if count]
+    if not changes:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _APPLY,
+            {
+                "product": product_id,
+                "source": source,
+                "days": [key[0] for key, _ in changes],
+                "gaps": [key[1] for key, _ in changes],
+                "weeks": [key[2] for key, _ in changes],
+                "months": [key[3] for key, _ in changes],
+                "counts": [count for _, count in changes],
+            },
+        )
 
 
 @dataclass
 class PersonDays:
-    """The grouped person-day rows of one selection over days ``low``..``high``.
+    """A selection's activity summaries over days ``low``..``high``, grouped for windows up to
+    ``longest`` days.
 
-    Answers are exact for windows up to ``longest`` days ending on or after ``low + longest - 1``
-    and for buckets starting on or after ``low``: the caller widens ``low`` to cover them.
+    Answers are exact for windows ending on or after ``low + longest - 1`` and for buckets
+    starting on or after ``low``: the caller widens ``low`` to cover them.
     """
 
     low: date
     high: date
     longest: int
-    rows: list[tuple]
+    rows: list[tuple]  # (day, gap capped at longest, first in week, first in month, persons)
+    sums: dict[date, tuple]  # day: (events, value sum, values counted)
 
     @classmethod
     def read(cls, product_id: int, source: str, longest: int, low: date, high: date) -> PersonDays:
@@ -70,19 +202,32 @@ class PersonDays:
             "high": high,
         }
         with connection.cursor() as cursor:
-            cursor.execute(_PERSON_DAYS, params)
-            return cls(low, high, longest, cursor.fetchall())
+            cursor.execute(
+                "SELECT day, LEAST(gap, %(longest)s), first_in_week, first_in_month, "
+                "SUM(persons) FROM metrics_activityday WHERE product_id = %(product)s "
+                "AND source = %(source)s AND day BETWEEN %(low)s AND %(high)s "
+                "GROUP BY 1, 2, 3, 4",
+                params,
+            )
+            rows = cursor.fetchall()
+            cursor.execute(
+                "SELECT day, events, value_sum, value_count FROM metrics_daytotal "
+                "WHERE product_id = %(product)s AND source = %(source)s "
+                "AND day BETWEEN %(low)s AND %(high)s",
+                params,
+            )
+            sums = {row[0]: row[1:] for row in cursor}
+        return cls(low, high, longest, rows, sums)
 
     def active(self, window: int, days: Iterable[date]) -> dict[date, int]:
         """Distinct persons active in the ``window`` days ending on each of ``days``."""
         change: Counter[date] = Counter()
-        for day, gap, _, _, persons, *_ in self.rows:
+        for day, gap, _, _, persons in self.rows:
             change[day] += persons
             change[day + timedelta(days=min(gap, window))] -= persons
-        wanted = sorted(days)
         out: dict[date, int] = {}
         running, day = 0, self.low
-        for target in wanted:
+        for target in sorted(days):
             while day <= target:
                 running += change[day]
                 day += timedelta(days=1)
@@ -95,12 +240,14 @@ class PersonDays:
         first_in = {Interval.WEEK.value: 2, Interval.MONTH.value: 3}.get(interval)
         for row in self.rows:
             total = totals.get(bucket_of(row[0], interval))
-            if total is None:
-                continue
-            total[0] += row[5]
-            total[1] += row[4] if first_in is None or row[first_in] else 0
-            total[2] += row[6]
-            total[3] += row[7]
+            if total is not None and (first_in is None or row[first_in]):
+                total[1] += row[4]
+        for day, (events, value_sum, value_count) in self.sums.items():
+            total = totals.get(bucket_of(day, interval))
+            if total is not None:
+                total[0] += events
+                total[2] += value_sum
+                total[3] += value_count
         return {bucket: tuple(total) for bucket, total in totals.items()}
 
 
@@ -166,6 +313,16 @@ def first_seen_rebuild(product_id: int) -> None:
             "WHERE product_id = %s AND source = 'any' GROUP BY person_id",
             [product_id, product_id],
         )
+
+
+def analyze() -> None:
+    """Refresh the planner's statistics of the tables a full recompute rewrote.
+
+    An incremental recompute reads rollups by person and day through their indexes; right after a
+    bulk rewrite, before autovacuum has looked, the planner would guess and may scan instead.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE metrics_rollup, metrics_activityday, metrics_firstseen")
 
 
 def tune_session() -> None:

@@ -1,5 +1,6 @@
-"""Rollups keyed by (product, source, day, person) with no other index, and first-seen rows that
-also hold the person's last day (what the dropped by-person rollup index was used for).
+"""Rollups keyed by (product, source, person, day) without a surrogate id or a foreign-key check;
+first-seen rows that also hold the person's last day; the activity summaries a recompute
+maintains by difference (ActivityDay, DayTotal).
 
 Django cannot turn an id primary key into a composite one in place, so the table is rebuilt.
 Rollups and first-seen rows are derived data: they are emptied, every day that has events is
@@ -48,8 +49,8 @@ class Migration(migrations.Migration):
                     models.CompositePrimaryKey(
                         "product",
                         "source",
-                        "day",
                         "person_id",
+                        "day",
                         blank=True,
                         editable=False,
                         primary_key=True,
@@ -62,6 +63,78 @@ class Migration(migrations.Migration):
                 ("events", models.IntegerField()),
                 ("value_sum", models.FloatField(null=True)),
                 ("value_count", models.IntegerField(default=0)),
+                (
+                    "product",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="pmhub.product",
+                    ),
+                ),
+            ],
+        ),
+        migrations.AddIndex(
+            model_name="rollup",
+            index=models.Index(fields=["product", "source", "day"], name="rollup_day"),
+        ),
+        migrations.CreateModel(
+            name="ActivityDay",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "product",
+                        "source",
+                        "day",
+                        "gap",
+                        "first_in_week",
+                        "first_in_month",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("source", models.CharField(max_length=64)),
+                ("day", models.DateField()),
+                ("gap", models.SmallIntegerField()),
+                ("first_in_week", models.BooleanField()),
+                ("first_in_month", models.BooleanField()),
+                ("persons", models.IntegerField()),
+                (
+                    "product",
+                    models.ForeignKey(
+                        db_constraint=False,
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="pmhub.product",
+                    ),
+                ),
+            ],
+        ),
+        migrations.CreateModel(
+            name="DayTotal",
+            fields=[
+                (
+                    "pk",
+                    models.CompositePrimaryKey(
+                        "product",
+                        "source",
+                        "day",
+                        blank=True,
+                        editable=False,
+                        primary_key=True,
+                        serialize=False,
+                    ),
+                ),
+                ("source", models.CharField(max_length=64)),
+                ("day", models.DateField()),
+                ("events", models.BigIntegerField()),
+                ("value_sum", models.FloatField()),
+                ("value_count", models.BigIntegerField()),
                 (
                     "product",
                     models.ForeignKey(

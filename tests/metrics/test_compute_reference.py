@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from metrics.models import DirtyDay, Metric, MetricPoint
+from metrics.models import ActivityDay, DayTotal, DirtyDay, Metric, MetricPoint
 from metrics.services.metric_definitions import metric_create
 from metrics.services.recompute import metrics_recompute_all, metrics_recompute_dirty
 from tests.metrics import reference
@@ -103,3 +103,70 @@ def test_the_python_path_equals_the_postgresql_path(source):
     metrics_recompute_all(product=source.product)
     _assert_equal(_series(source.product), python_incremental)
     _assert_equal(python_incremental, reference.expected(batches))
+
+
+def _summaries(product) -> tuple[dict, dict]:
+    activity = {
+        (source, day, gap, week, month): persons
+        for source, day, gap, week, month, persons in ActivityDay.objects.filter(
+            product=product
+        ).values_list("source", "day", "gap", "first_in_week", "first_in_month", "persons")
+    }
+    totals = {
+        (source, day): (events, value_sum, count)
+        for source, day, events, value_sum, count in DayTotal.objects.filter(
+            product=product
+        ).values_list("source", "day", "events", "value_sum", "value_count")
+    }
+    return activity, totals
+
+
+def _track(user: str, day: str, **extra) -> dict:
+    return {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": user,
+        "messageId": f"{user}-{day}-{len(extra)}",
+        "timestamp": f"{day}T12:00:00Z",
+        "properties": {"revenue": 10},
+        **extra,
+    }
+
+
+def test_changed_days_are_applied_to_the_summaries_as_a_rebuild_writes_them(source):
+    """A recompute of a few days applies their changes to the activity summaries (not a
+    rebuild): new persons, persons active again between two active days, a person's first day
+    moving earlier, and two persons merged, across a week and a month boundary."""
+    days = ["2026-03-02", "2026-03-09", "2026-03-20", "2026-03-30", "2026-04-02", "2026-04-15"]
+    history = [_track(f"u{n}", day) for n in range(6) for day in days[n % 3 :: 2]]
+    history += [
+        {
+            "type": "track",
+            "event": "Page Viewed",
+            "anonymousId": "anon-1",
+            "messageId": "anon-1",
+            "timestamp": "2026-03-20T08:00:00Z",
+        }
+    ]
+    source.post("/v1/batch", {"batch": history})
+    metrics_recompute_all(product=source.product)
+    later = [
+        _track("u0", "2026-03-31"),  # between two of u0's days, across the month end
+        _track("u7", "2026-03-31"),  # a new person
+        _track("u1", "2026-03-01"),  # u1's first day moves earlier (a late event)
+        {
+            "type": "identify",
+            "userId": "u2",
+            "anonymousId": "anon-1",
+            "messageId": "link",
+            "timestamp": "2026-04-15T09:00:00Z",
+        },  # anon-1 becomes u2
+    ]
+    source.post("/v1/batch", {"batch": later})
+    dirty = set(DirtyDay.objects.filter(product=source.product).values_list("day", flat=True))
+    assert len(dirty) < 8  # a few days: the summaries are changed, not rebuilt
+    metrics_recompute_dirty(product=source.product)
+    applied, applied_series = _summaries(source.product), _series(source.product)
+    metrics_recompute_all(product=source.product)
+    assert _summaries(source.product) == applied
+    _assert_equal(applied_series, _series(source.product))
