@@ -9,17 +9,39 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_filters
+from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, serializers
+from rest_framework import generics, mixins, serializers, status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from metrics import selectors
-from metrics.api import PRODUCT_PATH
-from metrics.models import Interval, TargetDirection
+from metrics.api import PRODUCT_PATH, WorkspaceProductField
+from metrics.models import (
+    ChartKind,
+    Dashboard,
+    DashboardTile,
+    Interval,
+    Metric,
+    TargetDirection,
+)
+from metrics.services.dashboards import (
+    dashboard_create,
+    dashboard_delete,
+    dashboard_tile_add,
+    dashboard_tile_move,
+    dashboard_tile_remove,
+    dashboard_tile_update,
+    dashboard_update,
+)
 from pmhub.capabilities import Action
+from pmhub.filters import IdFilter
 from pmhub.models import Product
 from pmhub.selectors import product_get, product_list
-from pmhub.serializers import UserSummarySerializer
-from pmhub.tenancy import WorkspaceContextMixin
+from pmhub.serializers import MAX_ID, StrictSerializer, UserSummarySerializer
+from pmhub.tenancy import WorkspaceContextMixin, WorkspaceScopedMixin, scope
 
 # --- KPIs ----------------------------------------------------------------------------------------
 
@@ -147,6 +169,240 @@ class WorkspaceKpiListView(_KpiListView):
         return list(product_list(workspace=self.workspace).order_by("name", "pk"))
 
 
-DASHBOARD_PATH = OpenApiParameter(
-    "pk", int, OpenApiParameter.PATH, description="Id of a dashboard of your workspace."
+# --- User-arranged dashboards --------------------------------------------------------------------
+
+
+class DashboardTileSerializer(serializers.ModelSerializer):
+    metric = serializers.CharField(source="metric.key", help_text="The metric's key.")
+    product = serializers.IntegerField(source="metric.product_id", help_text="Its product's id.")
+
+    class Meta:
+        model = DashboardTile
+        fields = ["id", "metric", "product", "kind", "interval", "width", "position"]
+        read_only_fields = fields
+
+
+class DashboardSerializer(serializers.ModelSerializer):
+    created_by = UserSummarySerializer(read_only=True, allow_null=True)
+    tiles = DashboardTileSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Dashboard
+        fields = ["id", "name", "product", "created_by", "created_at", "updated_at", "tiles"]
+        read_only_fields = fields
+
+
+class DashboardInput(StrictSerializer):
+    name = serializers.CharField(max_length=120)
+    product = WorkspaceProductField(
+        required=False,
+        allow_null=True,
+        help_text="Id of the product whose metrics it shows; null: a workspace dashboard.",
+    )
+
+
+class DashboardRenameInput(StrictSerializer):
+    name = serializers.CharField(max_length=120)
+
+
+class TileMetricField(serializers.IntegerField):
+    """A metric id of the request's workspace (the service checks it fits the dashboard)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        metric_id = super().run_validation(data)
+        metric = (
+            scope(Metric.objects.select_related("product"), self.context["workspace"])
+            .filter(pk=metric_id)
+            .first()
+        )
+        if metric is None:
+            raise serializers.ValidationError("No metric of this workspace has this id.")
+        return metric
+
+
+class TileInput(StrictSerializer):
+    metric = TileMetricField(help_text="Id of the metric to draw (of the dashboard's product).")
+    kind = serializers.ChoiceField(choices=ChartKind.choices, required=False)
+    interval = serializers.ChoiceField(choices=Interval.choices, required=False)
+    width = serializers.IntegerField(min_value=1, max_value=3, required=False)
+
+
+class TileChangeInput(StrictSerializer):
+    kind = serializers.ChoiceField(choices=ChartKind.choices, required=False)
+    interval = serializers.ChoiceField(choices=Interval.choices, required=False)
+    width = serializers.IntegerField(min_value=1, max_value=3, required=False)
+
+
+class TileMoveInput(StrictSerializer):
+    position = serializers.IntegerField(
+        min_value=0, max_value=10_000, help_text="Where it goes: 0 is first; past the end, last."
+    )
+
+
+class DashboardFilter(django_filters.FilterSet):
+    product = IdFilter(field_name="product_id")
+
+    class Meta:
+        model = Dashboard
+        fields = ["product"]
+
+
+@extend_schema_view(
+    create=extend_schema(request=DashboardInput, responses={201: DashboardSerializer}),
+    partial_update=extend_schema(request=DashboardRenameInput, responses=DashboardSerializer),
+    destroy=extend_schema(responses={204: None}),
 )
+class DashboardViewSet(
+    WorkspaceScopedMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Dashboards people arranged: a product's, or the workspace's (`product` null)."""
+
+    queryset = Dashboard.objects.all()
+    serializer_class = DashboardSerializer
+    filterset_class = DashboardFilter
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name", "id"]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    capabilities = {
+        "list": Action.METRIC_VIEW,
+        "retrieve": Action.METRIC_VIEW,
+        "create": Action.METRIC_MANAGE,
+        "partial_update": Action.METRIC_MANAGE,
+        "destroy": Action.METRIC_MANAGE,
+    }
+
+    def scoped_queryset(self, workspace):
+        tiles = Prefetch("tiles", queryset=DashboardTile.objects.select_related("metric"))
+        return selectors.dashboard_list(workspace=workspace).prefetch_related(tiles)
+
+    def create(self, request: Request) -> Response:
+        data = DashboardInput(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        dashboard = dashboard_create(
+            workspace=self.workspace, actor=self.actor, **data.validated_data
+        )
+        return Response(DashboardSerializer(dashboard).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = DashboardRenameInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        dashboard = dashboard_update(
+            dashboard=self.get_object(), actor=self.actor, **data.validated_data
+        )
+        return Response(DashboardSerializer(dashboard).data)
+
+    def destroy(self, request: Request, pk: str) -> Response:
+        dashboard_delete(dashboard=self.get_object(), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+TILE_PATH = OpenApiParameter(
+    "tile_pk", int, OpenApiParameter.PATH, description="Id of a tile of the dashboard."
+)
+DASHBOARD_PK_PATH = OpenApiParameter(
+    "dashboard_pk", int, OpenApiParameter.PATH, description="Id of a dashboard of your workspace."
+)
+
+
+class _TileView(WorkspaceContextMixin, APIView):
+    def dashboard(self) -> Dashboard:
+        return selectors.dashboard_get(workspace=self.workspace, pk=self.kwargs["dashboard_pk"])
+
+    def tile(self) -> DashboardTile:
+        return selectors.dashboard_tile_get(dashboard=self.dashboard(), pk=self.kwargs["tile_pk"])
+
+
+class DashboardTileListView(_TileView):
+    """The dashboard's tiles in order; add one at the end."""
+
+    capabilities = {"GET": Action.METRIC_VIEW, "POST": Action.METRIC_MANAGE}
+
+    @extend_schema(
+        parameters=[DASHBOARD_PK_PATH],
+        responses=DashboardTileSerializer(many=True),
+        operation_id="dashboard_tiles_list",
+    )
+    def get(self, request: Request, dashboard_pk: str) -> Response:
+        tiles = selectors.dashboard_tile_list(dashboard=self.dashboard())
+        return Response(DashboardTileSerializer(tiles, many=True).data)
+
+    @extend_schema(
+        parameters=[DASHBOARD_PK_PATH],
+        request=TileInput,
+        responses={201: DashboardTileSerializer},
+        operation_id="dashboard_tiles_create",
+    )
+    def post(self, request: Request, dashboard_pk: str) -> Response:
+        dashboard = self.dashboard()
+        data = TileInput(data=request.data, context={"workspace": self.workspace})
+        data.is_valid(raise_exception=True)
+        tile = dashboard_tile_add(dashboard=dashboard, actor=self.actor, **data.validated_data)
+        return Response(DashboardTileSerializer(tile).data, status=status.HTTP_201_CREATED)
+
+
+class DashboardTileDetailView(_TileView):
+    """One tile: read, change its kind, interval or width, or remove it."""
+
+    capabilities = {
+        "GET": Action.METRIC_VIEW,
+        "PATCH": Action.METRIC_MANAGE,
+        "DELETE": Action.METRIC_MANAGE,
+    }
+
+    @extend_schema(
+        parameters=[DASHBOARD_PK_PATH, TILE_PATH],
+        responses=DashboardTileSerializer,
+        operation_id="dashboard_tile_retrieve",
+    )
+    def get(self, request: Request, dashboard_pk: str, tile_pk: str) -> Response:
+        return Response(DashboardTileSerializer(self.tile()).data)
+
+    @extend_schema(
+        parameters=[DASHBOARD_PK_PATH, TILE_PATH],
+        request=TileChangeInput,
+        responses=DashboardTileSerializer,
+        operation_id="dashboard_tile_update",
+    )
+    def patch(self, request: Request, dashboard_pk: str, tile_pk: str) -> Response:
+        tile = self.tile()
+        data = TileChangeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        dashboard_tile_update(tile=tile, actor=self.actor, **data.validated_data)
+        return Response(DashboardTileSerializer(tile).data)
+
+    @extend_schema(
+        parameters=[DASHBOARD_PK_PATH, TILE_PATH],
+        responses={204: None},
+        operation_id="dashboard_tile_destroy",
+    )
+    def delete(self, request: Request, dashboard_pk: str, tile_pk: str) -> Response:
+        dashboard_tile_remove(tile=self.tile(), actor=self.actor)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DashboardTileMoveView(_TileView):
+    """Move a tile to another position; the others close up. Answers the tiles in order."""
+
+    capabilities = {"POST": Action.METRIC_MANAGE}
+
+    @extend_schema(
+        parameters=[DASHBOARD_PK_PATH, TILE_PATH],
+        request=TileMoveInput,
+        responses=DashboardTileSerializer(many=True),
+        operation_id="dashboard_tile_move",
+    )
+    def post(self, request: Request, dashboard_pk: str, tile_pk: str) -> Response:
+        tile = self.tile()
+        data = TileMoveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        dashboard_tile_move(tile=tile, actor=self.actor, **data.validated_data)
+        tiles = selectors.dashboard_tile_list(dashboard=tile.dashboard)
+        return Response(DashboardTileSerializer(tiles, many=True).data)

@@ -7,7 +7,8 @@ from typing import Any
 
 from django import forms
 
-from metrics.models import Experiment, Interval
+from metrics.models import ChartKind, Experiment, Interval, Metric
+from pmhub.models import Product
 
 
 class WriteKeyForm(forms.Form):
@@ -140,3 +141,48 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Ship, iterate or roll back, and why.",
     )
+
+
+class DashboardForm(forms.Form):
+    """A new dashboard: of a product of the workspace, or (blank) of the workspace itself."""
+
+    name = forms.CharField(max_length=120)
+    product = forms.ModelChoiceField(
+        queryset=Product.objects.none(),
+        required=False,
+        empty_label="The whole workspace",
+        help_text="Whose metrics its tiles show.",
+    )
+
+    def __init__(self, *args: Any, products: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].queryset = products  # type: ignore[attr-defined]
+
+
+class TileForm(forms.Form):
+    """A tile to add: one of the dashboard's metrics, drawn as ``kind``."""
+
+    metric = forms.ModelChoiceField(queryset=Metric.objects.none())
+    kind = forms.ChoiceField(choices=ChartKind.choices, initial=ChartKind.LINE, label="Chart")
+    interval = forms.ChoiceField(choices=Interval.choices, initial=Interval.DAY)
+    width = forms.TypedChoiceField(
+        choices=[(1, "1 column"), (2, "2 columns"), (3, "3 columns")], coerce=int, initial=1
+    )
+
+    def __init__(self, *args: Any, metrics: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].queryset = metrics  # type: ignore[attr-defined]
+
+
+class TileChangeForm(forms.Form):
+    """A tile's new width (or kind, or interval); what is left out stays."""
+
+    kind = forms.ChoiceField(choices=ChartKind.choices, required=False)
+    interval = forms.ChoiceField(choices=Interval.choices, required=False)
+    width = forms.TypedChoiceField(
+        choices=[(1, "1"), (2, "2"), (3, "3")], coerce=int, required=False, empty_value=None
+    )
+
+
+class TileMoveForm(forms.Form):
+    position = forms.IntegerField(min_value=0, max_value=10_000)

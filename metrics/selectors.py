@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from metrics.models import (
     Annotation,
+    ChartKind,
+    Dashboard,
+    DashboardTile,
     Event,
     Experiment,
     FirstSeen,
@@ -563,6 +566,98 @@ def funnel_bars(*, product: Product, start: date, end: date) -> list[FunnelBars]
         if len(counts) == len(totals[metric_id]):  # a point of older steps is left out
             totals[metric_id] = [a + b for a, b in zip(totals[metric_id], counts, strict=True)]
     return [FunnelBars(metric=m, steps=list(m.steps), persons=totals[m.pk]) for m in funnels]
+
+
+# --- User-arranged dashboards --------------------------------------------------------------------
+
+
+def dashboard_list(*, workspace: Workspace, product: Product | None = None) -> QuerySet[Dashboard]:
+    """Dashboards of ``workspace`` (or of one of its products) by name, with their tile counts."""
+    qs = scope(
+        Dashboard.objects.select_related("product", "created_by").annotate(
+            tile_count=Count("tiles")
+        ),
+        workspace,
+    )
+    if product is not None:
+        qs = qs.filter(product=product)
+    return qs.order_by("name", "id")
+
+
+def dashboard_get(*, workspace: Workspace, pk: int) -> Dashboard:
+    """One dashboard of ``workspace`` (with its product and workspace); a 404 otherwise."""
+    return get_scoped_or_404(
+        Dashboard.objects.select_related("product", "workspace", "created_by"), workspace, pk=pk
+    )
+
+
+def dashboard_tile_list(*, dashboard: Dashboard) -> QuerySet[DashboardTile]:
+    """The tiles of ``dashboard`` in order, with their metric and its product."""
+    return dashboard.tiles.select_related("metric__product").order_by("position", "id")
+
+
+def dashboard_tile_get(*, dashboard: Dashboard, pk: int) -> DashboardTile:
+    """One tile of ``dashboard``; a 404 for any other dashboard's."""
+    tile = dashboard_tile_list(dashboard=dashboard).filter(pk=pk).first()
+    if tile is None:
+        raise Http404("No tile of this dashboard has this id.")
+    tile.dashboard = dashboard
+    return tile
+
+
+@dataclass
+class TileView:
+    """What a dashboard tile draws: its KPI tile and series, or a cohort table or a funnel."""
+
+    tile: DashboardTile
+    board: KpiBoard | None
+    kpi: Tile | None = None
+    retention: RetentionTable | None = None
+    funnel: FunnelBars | None = None
+
+    @property
+    def points(self) -> list[tuple[date, float | None]]:
+        """The range's points, bucket by bucket (the KPI tile's stop at its finished bucket)."""
+        if self.board is None:
+            return []
+        return self.board.series.get(self.tile.metric.key, [])
+
+
+def dashboard_view(*, dashboard: Dashboard, today: date | None = None) -> list[TileView]:
+    """Every tile of ``dashboard`` with what it draws over the latest 90 days of its product.
+
+    The line, bar, area and number tiles are read by ``kpi_boards``, three queries per interval
+    in use; a heatmap tile reads its cohort table (two), a funnel tile its points (two).
+    """
+    tiles = list(dashboard_tile_list(dashboard=dashboard))
+    boards: dict[tuple[str, int], KpiBoard] = {}
+    for interval in sorted({t.interval for t in tiles}):
+        group = [t for t in tiles if t.interval == interval]
+        products = list({t.metric.product_id: t.metric.product for t in group}.values())
+        keys = tuple(sorted({t.metric.key for t in group}))
+        for pk, each in kpi_boards(
+            products=products, keys=keys, interval=interval, today=today
+        ).items():
+            boards[(interval, pk)] = each
+    views = []
+    for tile in tiles:
+        board = boards.get((tile.interval, tile.metric.product_id))
+        view = TileView(tile=tile, board=board)
+        if board is not None:
+            view.kpi = next((k for k in board.tiles if k.metric.pk == tile.metric_id), None)
+            if tile.kind == ChartKind.HEATMAP:
+                view.retention = retention_table(
+                    product=tile.metric.product,
+                    start=board.start,
+                    end=board.end,
+                    last_day=board.last_day,
+                    today=board.today,
+                )
+            elif tile.kind == ChartKind.FUNNEL:
+                bars = funnel_bars(product=tile.metric.product, start=board.start, end=board.end)
+                view.funnel = next((f for f in bars if f.metric.pk == tile.metric_id), None)
+        views.append(view)
+    return views
 
 
 def experiment_list(*, product: Product) -> QuerySet[Experiment]:

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from metrics import api, dashboard_api, pages, views
+from metrics import api, dashboard_api, dashboard_pages, pages, views
 
 # Event ingestion at the server root, exactly where the SDKs send (no trailing-slash redirects).
 ingest_urlpatterns = [
@@ -18,8 +18,10 @@ ingest_urlpatterns = [
 # The API, mounted under /api/v1/ in the ``api:metrics`` namespace.
 router = SimpleRouter()
 router.register("write-keys", api.WriteKeyViewSet, basename="write-key")
+router.register("dashboards", dashboard_api.DashboardViewSet, basename="dashboard")
 
 _PRODUCT = r"^products/(?P<product_pk>[0-9]{1,18})"
+_TILES = r"^dashboards/(?P<dashboard_pk>[0-9]{1,18})/tiles"
 api_urlpatterns = [
     *router.urls,
     re_path(rf"{_PRODUCT}/events/$", api.EventListView.as_view(), name="event-list"),
@@ -39,6 +41,19 @@ api_urlpatterns = [
         rf"{_PRODUCT}/kpis/$", dashboard_api.ProductKpiListView.as_view(), name="product-kpi-list"
     ),
     path("kpis/", dashboard_api.WorkspaceKpiListView.as_view(), name="kpi-list"),
+    re_path(
+        rf"{_TILES}/$", dashboard_api.DashboardTileListView.as_view(), name="dashboard-tile-list"
+    ),
+    re_path(
+        rf"{_TILES}/(?P<tile_pk>[0-9]{{1,18}})/$",
+        dashboard_api.DashboardTileDetailView.as_view(),
+        name="dashboard-tile-detail",
+    ),
+    re_path(
+        rf"{_TILES}/(?P<tile_pk>[0-9]{{1,18}})/move/$",
+        dashboard_api.DashboardTileMoveView.as_view(),
+        name="dashboard-tile-move",
+    ),
     re_path(rf"{_PRODUCT}/annotations/$", api.AnnotationListView.as_view(), name="annotation-list"),
     re_path(
         rf"{_PRODUCT}/annotations/(?P<pk>[0-9]{{1,18}})/$",
@@ -75,6 +90,33 @@ page_urlpatterns = [
         pages.product_recompute,
         name="product-recompute",
     ),
+    # Dashboards people arrange: the workspace's and a product's, each with an edit mode.
+    path("metrics/dashboards/", dashboard_pages.dashboard_index, name="dashboard-index"),
+    path("metrics/dashboards/new/", dashboard_pages.dashboard_create_view, name="dashboard-create"),
+    path(
+        "products/<slug:slug>/dashboards/",
+        dashboard_pages.product_dashboards,
+        name="product-dashboards",
+    ),
+    path("metrics/dashboards/<int:pk>/", dashboard_pages.dashboard_page, name="custom-dashboard"),
+    path(
+        "metrics/dashboards/<int:pk>/delete/",
+        dashboard_pages.dashboard_delete_view,
+        name="custom-dashboard-delete",
+    ),
+    path(
+        "metrics/dashboards/<int:pk>/tiles/",
+        dashboard_pages.tile_add_view,
+        name="custom-tile-add",
+    ),
+    *[
+        path(f"metrics/dashboards/<int:pk>/tiles/<int:tile_pk>/{suffix}", view, name=name)
+        for suffix, view, name in (
+            ("", dashboard_pages.tile_change_view, "custom-tile-change"),
+            ("move/", dashboard_pages.tile_move_view, "custom-tile-move"),
+            ("remove/", dashboard_pages.tile_remove_view, "custom-tile-remove"),
+        )
+    ],
     # Experiments (A/B tests). "new-experiment" sits beside the list so no key can shadow it.
     path(
         "products/<slug:slug>/experiments/",

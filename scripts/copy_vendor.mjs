@@ -16,6 +16,7 @@ const files = {
   "htmx.org/dist/htmx.min.js": "htmx/htmx.min.js",
   "chart.js/dist/chart.umd.min.js": "chartjs/chart.umd.min.js",
   "chart.js/dist/chart.umd.min.js.map": "chartjs/chart.umd.min.js.map",
+  "sortablejs/Sortable.min.js": "sortablejs/Sortable.min.js",
 };
 
 rmSync(out, { recursive: true, force: true });

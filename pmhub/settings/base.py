@@ -244,7 +244,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"RoleEnum": "pmhub.models.Role"},
+    "ENUM_NAME_OVERRIDES": {
+        "RoleEnum": "pmhub.models.Role",
+        # A dashboard tile's chart kind, beside a metric's kind (both fields are "kind").
+        "ChartKindEnum": "metrics.models.ChartKind",
+        "MetricKindEnum": "metrics.models.MetricKind",
+    },
     "SECURITY": [{"bearerAuth": []}],
     "APPEND_COMPONENTS": {
         "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},

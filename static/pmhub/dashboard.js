@@ -233,6 +233,40 @@
       };
     },
 
+    // A tile of a user-arranged dashboard: its own series, as a line, bars or an area; a funnel
+    // tile's bars come from ``data.funnels`` like the product dashboard's.
+    tile(data, canvas) {
+      const tile = (data.tiles || {})[canvas.dataset.tile];
+      if (!tile) return null;
+      if (tile.funnel !== undefined) {
+        return BUILDERS.funnel(data, { dataset: { funnel: String(tile.funnel) } });
+      }
+      const bar = tile.kind === "bar";
+      const color = COLORS.indigo;
+      return {
+        type: bar ? "bar" : "line",
+        data: {
+          labels: tile.labels,
+          datasets: [
+            {
+              label: tile.name,
+              data: tile.values,
+              valueFormat: tile.format,
+              borderColor: color,
+              backgroundColor: bar ? alpha(color, 0.75) : alpha(color, 0.15),
+              fill: tile.kind === "area" ? "origin" : false,
+              borderWidth: 2,
+              borderRadius: bar ? 3 : 0,
+              maxBarThickness: 28,
+              cubicInterpolationMode: "monotone",
+              pointRadius: tile.values.length > 45 ? 0 : 2.5,
+            },
+          ],
+        },
+        options: options(data, tile.titles, { legend: false, axes: { y: valueAxis(tile.format) } }),
+      };
+    },
+
     retention(data) {
       const cohorts = data.retention;
       return {
@@ -277,12 +311,15 @@
       const config = build && build(data, canvas);
       if (!config) return;
       // The weekly retention chart has its own axis: notes sit on their cohort's week there.
-      // A funnel's axis is its steps, not time: no dated notes there.
+      // A funnel's axis is its steps, not time: no dated notes there. A tile places its own.
       const notes = name === "funnel" ? [] : data.annotations || [];
-      const items = notes.map((note) => ({
-        text: note.text,
-        at: name === "retention" ? note.week_at : note.at,
-      }));
+      const items =
+        name === "tile"
+          ? (data.tiles[canvas.dataset.tile] || {}).annotations || []
+          : notes.map((note) => ({
+              text: note.text,
+              at: name === "retention" ? note.week_at : note.at,
+            }));
       config.plugins = [ANNOTATIONS];
       config.options.plugins.pmhubAnnotations = { items };
       new window.Chart(canvas, config);

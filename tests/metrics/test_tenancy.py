@@ -23,6 +23,8 @@ from rest_framework.test import APIClient
 
 from metrics.models import (
     Annotation,
+    Dashboard,
+    DashboardTile,
     Event,
     Experiment,
     Identity,
@@ -32,6 +34,7 @@ from metrics.models import (
     WriteKey,
 )
 from metrics.services.annotations import annotation_create
+from metrics.services.dashboards import dashboard_create, dashboard_tile_add
 from metrics.services.experiments import experiment_create
 from metrics.services.write_keys import write_key_create
 from pmhub import services
@@ -109,6 +112,17 @@ def build_world(*, actor_also_in_b: bool) -> World:
             text=f"{tenant.workspace.name.lower()}-note",
         )
         Metric.objects.filter(product=tenant.product, key="dau").update(target=1)  # a KPI
+        board = dashboard_create(
+            workspace=tenant.workspace,
+            actor=tenant.owner,
+            name=f"{tenant.workspace.name.lower()}-board",
+            product=tenant.product,
+        )
+        dashboard_tile_add(
+            dashboard=board,
+            actor=tenant.owner,
+            metric=Metric.objects.get(product=tenant.product, key="dau"),
+        )
     html = Client()
     html.force_login(actor)
     session = html.session
@@ -158,6 +172,14 @@ def metrics_snapshot(tenant: Tenant) -> dict:
         ),
         "experiments": list(Experiment.objects.filter(product=product).order_by("pk").values()),
         "annotations": list(Annotation.objects.filter(product=product).order_by("pk").values()),
+        "dashboards": list(
+            Dashboard.objects.filter(workspace=tenant.workspace).order_by("pk").values()
+        ),
+        "tiles": list(
+            DashboardTile.objects.filter(dashboard__workspace=tenant.workspace)
+            .order_by("pk")
+            .values()
+        ),
     }
 
 
@@ -240,6 +262,23 @@ def _kpi_ids(tenant: Tenant) -> list[int]:
     )
 
 
+def _board(tenant: Tenant) -> Dashboard:
+    return Dashboard.objects.get(workspace=tenant.workspace)
+
+
+def _b_tile_in(owner: Callable[[World], Tenant]) -> Kwargs:
+    """B's tile addressed under ``owner``'s dashboard."""
+    return lambda w: {
+        "dashboard_pk": _board(owner(w)).pk,
+        "tile_pk": _board(w.b).tiles.get().pk,
+    }
+
+
+def _b_page_tile_in(owner: Callable[[World], Tenant]) -> Kwargs:
+    """B's tile addressed under ``owner``'s dashboard, as the pages name them."""
+    return lambda w: {"pk": _board(owner(w)).pk, "tile_pk": _board(w.b).tiles.get().pk}
+
+
 def _b_note(w: World) -> int:
     return Annotation.objects.get(product=w.b.product).pk
 
@@ -306,6 +345,41 @@ CASES: dict[str, tuple[Case, ...]] = {
         Foreign(_b_slug, ("get",)),
         Rows(kwargs=_a_slug, own=lambda w: ["Alpha Product"], foreign=lambda w: ["Bravo Product"]),
     ),
+    # --- Dashboards people arrange
+    "metrics:dashboard-index": (
+        Rows(own=lambda w: ["alpha-board"], foreign=lambda w: ["bravo-board"]),
+    ),
+    "metrics:product-dashboards": (
+        Foreign(_b_slug, ("get",)),
+        Rows(kwargs=_a_slug, own=lambda w: ["alpha-board"], foreign=lambda w: ["bravo-board"]),
+    ),
+    "metrics:dashboard-create": (
+        Lands(
+            "post",
+            lambda w: {"name": "new-board", "product": w.a.product.pk},
+            lambda w: Dashboard.objects.filter(workspace=w.a.workspace, name="new-board").exists(),
+        ),
+    ),
+    "metrics:custom-dashboard": (Foreign(lambda w: {"pk": _board(w.b).pk}, ("get",)),),
+    "metrics:custom-dashboard-delete": (Foreign(lambda w: {"pk": _board(w.b).pk}, ("post",)),),
+    "metrics:custom-tile-add": (
+        Foreign(
+            lambda w: {"pk": _board(w.b).pk},
+            ("post",),
+            lambda w: {"metric": Metric.objects.get(product=w.b.product, key="mau").pk},
+        ),
+    ),
+    **{
+        name: (
+            Foreign(_b_page_tile_in(lambda w: w.b), ("post",), body),
+            Foreign(_b_page_tile_in(lambda w: w.a), ("post",), body),
+        )
+        for name, body in (
+            ("metrics:custom-tile-change", lambda w: {"width": "2"}),
+            ("metrics:custom-tile-move", lambda w: {"position": "0"}),
+            ("metrics:custom-tile-remove", lambda w: {}),
+        )
+    },
     # Nothing of B's is enqueued: the product is looked up in A before anything is sent.
     "metrics:product-recompute": (Foreign(_b_slug, ("post",)),),
     "metrics:annotation-add": (
@@ -404,6 +478,43 @@ CASES: dict[str, tuple[Case, ...]] = {
         Rows(kwargs=_a_product, own=lambda w: _kpi_ids(w.a), foreign=lambda w: _kpi_ids(w.b)),
     ),
     "api:metrics:kpi-list": (Rows(own=lambda w: _kpi_ids(w.a), foreign=lambda w: _kpi_ids(w.b)),),
+    "api:metrics:dashboard-list": (
+        Rows(own=lambda w: [_board(w.a).pk], foreign=lambda w: [_board(w.b).pk]),
+        Lands(
+            "post",
+            lambda w: {"name": "new-board", "product": w.a.product.pk},
+            lambda w: Dashboard.objects.filter(workspace=w.a.workspace, name="new-board").exists(),
+        ),
+    ),
+    "api:metrics:dashboard-detail": (
+        Foreign(
+            lambda w: {"pk": _board(w.b).pk},
+            ("get", "patch", "delete"),
+            body=lambda w: {"name": "Renamed"},
+        ),
+    ),
+    "api:metrics:dashboard-tile-list": (
+        Foreign(
+            lambda w: {"dashboard_pk": _board(w.b).pk},
+            ("get", "post"),
+            body=lambda w: {"metric": Metric.objects.get(product=w.b.product, key="mau").pk},
+        ),
+        Lands(
+            "post",
+            lambda w: {"metric": Metric.objects.get(product=w.a.product, key="mau").pk},
+            lambda w: _board(w.a).tiles.filter(metric__key="mau").exists(),
+            kwargs=lambda w: {"dashboard_pk": _board(w.a).pk},
+        ),
+    ),
+    "api:metrics:dashboard-tile-detail": (
+        Foreign(_b_tile_in(lambda w: w.b), ("get", "patch", "delete"), lambda w: {"width": 2}),
+        # B's tile under A's dashboard: the tile must belong to the dashboard in the URL.
+        Foreign(_b_tile_in(lambda w: w.a), ("get", "patch", "delete"), lambda w: {"width": 2}),
+    ),
+    "api:metrics:dashboard-tile-move": (
+        Foreign(_b_tile_in(lambda w: w.b), ("post",), lambda w: {"position": 0}),
+        Foreign(_b_tile_in(lambda w: w.a), ("post",), lambda w: {"position": 0}),
+    ),
     "api:metrics:annotation-list": (
         Foreign(_b_product, ("get", "post"), body=lambda w: {"day": "2025-01-01", "text": "x"}),
         Rows(
@@ -570,6 +681,31 @@ def test_a_write_key_for_another_workspaces_product_is_a_400_naming_product(worl
     )
     assert response.status_code == 400 and set(response.json()["fields"]) == {"product"}
     assert metrics_snapshot(world.b) == before
+
+
+def test_a_tile_of_another_workspaces_metric_is_a_400_naming_metric(world):
+    before = metrics_snapshot(world.b), list(_board(world.a).tiles.values())
+    response = world.api.post(
+        reverse("api:metrics:dashboard-tile-list", args=[_board(world.a).pk]),
+        {"metric": Metric.objects.get(product=world.b.product, key="mau").pk},
+        format="json",
+    )
+    assert response.status_code == 400 and set(response.json()["fields"]) == {"metric"}
+    assert (metrics_snapshot(world.b), list(_board(world.a).tiles.values())) == before
+
+
+def test_a_dashboard_page_form_naming_another_workspaces_product_or_metric_writes_nothing(world):
+    before = metrics_snapshot(world.b), metrics_snapshot(world.a)
+    made = world.html.post(
+        reverse("metrics:dashboard-create"), {"name": "planted", "product": world.b.product.pk}
+    )
+    assert made.status_code == 200 and 'data-field-error="product"' in made.content.decode()
+    added = world.html.post(
+        reverse("metrics:custom-tile-add", args=[_board(world.a).pk]),
+        {"metric": Metric.objects.get(product=world.b.product, key="mau").pk, "kind": "line"},
+    )
+    assert added.status_code == 200 and 'data-field-error="metric"' in added.content.decode()
+    assert (metrics_snapshot(world.b), metrics_snapshot(world.a)) == before
 
 
 def test_products_with_the_same_slug_in_two_workspaces_each_show_their_own_events(world):

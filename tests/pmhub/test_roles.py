@@ -18,8 +18,9 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from metrics.models import Annotation, Experiment, Metric, WriteKey
+from metrics.models import Annotation, Dashboard, DashboardTile, Experiment, Metric, WriteKey
 from metrics.services.annotations import annotation_create
+from metrics.services.dashboards import dashboard_create, dashboard_tile_add
 from metrics.services.experiments import experiment_create, experiment_update
 from metrics.services.write_keys import write_key_create
 from pmhub import services
@@ -103,6 +104,10 @@ def build_team(role: Role) -> Team:
     annotation_create(
         product=tenant.product, actor=owner, day=tenant.product.created_at.date(), text="Launch"
     )
+    board = dashboard_create(workspace=ws, actor=owner, name="Growth", product=tenant.product)
+    for key in ("dau", "mau"):
+        metric = Metric.objects.get(product=tenant.product, key=key)
+        dashboard_tile_add(dashboard=board, actor=owner, metric=metric)
     return Team(
         workspace=ws,
         role=role,
@@ -197,6 +202,28 @@ def _spare_revoked(t: Team) -> bool:
 
 def _product_pk(t: Team) -> dict[str, Any]:
     return {"product_pk": t.product.pk}
+
+
+def _board(t: Team) -> dict[str, Any]:
+    return {"pk": Dashboard.objects.get(workspace=t.workspace, name="Growth").pk}
+
+
+def _tile(t: Team, key: str = "mau") -> dict[str, Any]:
+    tile = DashboardTile.objects.get(dashboard__workspace=t.workspace, metric__key=key)
+    return {"dashboard_pk": tile.dashboard_id, "tile_pk": tile.pk}
+
+
+def _page_tile(t: Team) -> dict[str, Any]:
+    tile = _tile(t)
+    return {"pk": tile["dashboard_pk"], "tile_pk": tile["tile_pk"]}
+
+
+def _tile_order(t: Team) -> list[str]:
+    return list(
+        DashboardTile.objects.filter(dashboard__workspace=t.workspace)
+        .order_by("position")
+        .values_list("metric__key", flat=True)
+    )
 
 
 def _launch_note(t: Team) -> int:
@@ -399,6 +426,68 @@ API_CASES = [
         kwargs=lambda t: {**_product_pk(t), "key": "dau"},
     ),
     Request("api:metrics:kpi-list", "get", Action.METRIC_VIEW),
+    Request("api:metrics:dashboard-list", "get", Action.METRIC_VIEW),
+    Request(
+        "api:metrics:dashboard-list",
+        "post",
+        Action.METRIC_MANAGE,
+        body=lambda t: {"name": "Exec"},
+        done=lambda t: Dashboard.objects.filter(workspace=t.workspace, name="Exec").exists(),
+    ),
+    Request("api:metrics:dashboard-detail", "get", Action.METRIC_VIEW, kwargs=_board),
+    Request(
+        "api:metrics:dashboard-detail",
+        "patch",
+        Action.METRIC_MANAGE,
+        kwargs=_board,
+        body=lambda t: {"name": "Growth KPIs"},
+        done=lambda t: Dashboard.objects.filter(name="Growth KPIs").exists(),
+    ),
+    Request(
+        "api:metrics:dashboard-detail",
+        "delete",
+        Action.METRIC_MANAGE,
+        kwargs=_board,
+        done=lambda t: not Dashboard.objects.filter(workspace=t.workspace).exists(),
+    ),
+    Request(
+        "api:metrics:dashboard-tile-list",
+        "get",
+        Action.METRIC_VIEW,
+        kwargs=lambda t: {"dashboard_pk": _board(t)["pk"]},
+    ),
+    Request(
+        "api:metrics:dashboard-tile-list",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=lambda t: {"dashboard_pk": _board(t)["pk"]},
+        body=lambda t: {"metric": Metric.objects.get(product=t.product, key="revenue").pk},
+        done=lambda t: _tile_order(t) == ["dau", "mau", "revenue"],
+    ),
+    Request("api:metrics:dashboard-tile-detail", "get", Action.METRIC_VIEW, kwargs=_tile),
+    Request(
+        "api:metrics:dashboard-tile-detail",
+        "patch",
+        Action.METRIC_MANAGE,
+        kwargs=_tile,
+        body=lambda t: {"width": 3},
+        done=lambda t: DashboardTile.objects.get(metric__key="mau").width == 3,
+    ),
+    Request(
+        "api:metrics:dashboard-tile-detail",
+        "delete",
+        Action.METRIC_MANAGE,
+        kwargs=_tile,
+        done=lambda t: _tile_order(t) == ["dau"],
+    ),
+    Request(
+        "api:metrics:dashboard-tile-move",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_tile,
+        body=lambda t: {"position": 0},
+        done=lambda t: _tile_order(t) == ["mau", "dau"],
+    ),
     Request("api:metrics:product-kpi-list", "get", Action.METRIC_VIEW, kwargs=_product_pk),
     Request("api:metrics:annotation-list", "get", Action.METRIC_VIEW, kwargs=_product_pk),
     Request(
@@ -560,6 +649,59 @@ PAGE_CASES = [
     # Enqueues a Celery task after commit (tests/metrics/test_dashboard_pages.py checks it was
     # sent); the workspace itself is unchanged, which is what the matrix can observe here.
     Request("metrics:product-recompute", "post", Action.WRITE_KEY_MANAGE, kwargs=_slug),
+    Request("metrics:dashboard-index", "get", Action.METRIC_VIEW),
+    Request("metrics:product-dashboards", "get", Action.METRIC_VIEW, kwargs=_slug),
+    Request("metrics:custom-dashboard", "get", Action.METRIC_VIEW, kwargs=_board),
+    Request(
+        "metrics:dashboard-create",
+        "post",
+        Action.METRIC_MANAGE,
+        body=lambda t: {"name": "Exec", "product": ""},
+        done=lambda t: Dashboard.objects.filter(workspace=t.workspace, name="Exec").exists(),
+    ),
+    Request(
+        "metrics:custom-dashboard-delete",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_board,
+        done=lambda t: not Dashboard.objects.filter(workspace=t.workspace).exists(),
+    ),
+    Request(
+        "metrics:custom-tile-add",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_board,
+        body=lambda t: {
+            "metric": Metric.objects.get(product=t.product, key="revenue").pk,
+            "kind": "bar",
+            "interval": "week",
+            "width": "2",
+        },
+        done=lambda t: _tile_order(t) == ["dau", "mau", "revenue"],
+    ),
+    Request(
+        "metrics:custom-tile-change",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_page_tile,
+        body=lambda t: {"width": "3"},
+        done=lambda t: DashboardTile.objects.get(metric__key="mau").width == 3,
+    ),
+    Request(
+        "metrics:custom-tile-move",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_page_tile,
+        body=lambda t: {"position": "0"},
+        done=lambda t: _tile_order(t) == ["mau", "dau"],
+    ),
+    Request(
+        "metrics:custom-tile-remove",
+        "post",
+        Action.METRIC_MANAGE,
+        kwargs=_page_tile,
+        done=lambda t: _tile_order(t) == ["dau"],
+    ),
     Request(
         "metrics:annotation-add",
         "post",
