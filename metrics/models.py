@@ -511,3 +511,68 @@ class Annotation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.text}"
+
+
+# --- User-arranged dashboards ---------------------------------------------------------------------
+
+
+class ChartKind(models.TextChoices):
+    LINE = "line", "Line"
+    BAR = "bar", "Bars"
+    AREA = "area", "Area"
+    NUMBER = "number", "Number (KPI tile)"
+    HEATMAP = "heatmap", "Cohort heatmap"
+    FUNNEL = "funnel", "Funnel bars"
+
+
+class Dashboard(models.Model):
+    """A dashboard people arrange: a product's (``product`` set) or the workspace's executive one
+    (``product`` null: tiles of any of its products)."""
+
+    workspace_lookup = "workspace"
+
+    workspace = models.ForeignKey(
+        "pmhub.Workspace", on_delete=models.CASCADE, related_name="dashboards"
+    )
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.CASCADE, related_name="dashboards"
+    )
+    name = models.CharField(max_length=120)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DashboardTile(models.Model):
+    """One chart of a dashboard: a metric drawn as ``kind``, ``width`` columns of three wide.
+
+    ``position`` orders the tiles (0, 1, 2… as ``metrics.services.dashboards`` keeps them).
+    """
+
+    workspace_lookup = "dashboard__workspace"
+
+    dashboard = models.ForeignKey(Dashboard, on_delete=models.CASCADE, related_name="tiles")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=ChartKind.choices, default=ChartKind.LINE)
+    interval = models.CharField(max_length=5, choices=Interval.choices, default=Interval.DAY)
+    width = models.PositiveSmallIntegerField(default=1)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(width__gte=1, width__lte=3), name="dashboard_tile_width"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} ({self.get_kind_display()})"
