@@ -6,10 +6,12 @@ or a workspace, so no row of another workspace is ever read.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import TruncWeek
 from django.http import Http404
@@ -76,6 +78,14 @@ def metric_get(*, product: Product, key: str) -> Metric:
     return metric
 
 
+def product_metric_get(*, workspace: Workspace, product_pk: int | str, key: str) -> Metric:
+    """One metric by key of a product of ``workspace``, its product loaded, in one query; a 404
+    otherwise (another workspace's product included)."""
+    return get_scoped_or_404(
+        Metric.objects.select_related("product"), workspace, product_id=product_pk, key=key
+    )
+
+
 @dataclass
 class Series:
     metric: Metric
@@ -85,6 +95,14 @@ class Series:
     computed_at: datetime | None
     points: list[tuple[date, float | None]]
     details: dict[date, dict] = field(default_factory=dict)  # e.g. a funnel's step counts
+
+
+# The series API's read, the hottest of dashboards: a statement written once costs far less CPU
+# than compiling the equivalent queryset on every request (the unique key serves it).
+_SERIES_SQL = (
+    f"SELECT bucket, value, computed_at, detail FROM {MetricPoint._meta.db_table} "  # noqa: S608
+    "WHERE metric_id = %s AND interval = %s AND bucket BETWEEN %s AND %s ORDER BY bucket"
+)
 
 
 def metric_series(
@@ -106,11 +124,12 @@ def metric_series(
         end = latest or timezone.now().date()
     if start is None:
         start = end - timedelta(days=span_days - 1)
-    rows = list(
-        points.filter(bucket__range=(start, end))
-        .order_by("bucket")
-        .values_list("bucket", "value", "computed_at", "detail")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_SERIES_SQL, [metric.pk, interval, start, end])
+        rows = [
+            (bucket, value, computed, json.loads(detail) if isinstance(detail, str) else detail)
+            for bucket, value, computed, detail in cursor.fetchall()
+        ]
     computed = max((row[2] for row in rows), default=None)
     return Series(
         metric=metric,
