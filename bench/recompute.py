@@ -70,9 +70,17 @@ def _fill(
                 "persons": persons,
             },
         )
+        # What ingestion writes with the events: their ids in 500-event batches, and their days.
         cursor.execute(
-            "INSERT INTO metrics_dirtyday (product_id, day, marked_at) "
-            "SELECT DISTINCT %s, (timestamp AT TIME ZONE 'UTC')::date, now() "
+            "INSERT INTO metrics_pendingevents (product_id, event_ids, created_at) "
+            "SELECT %s, jsonb_agg(id), now() FROM ("
+            "  SELECT id, (row_number() OVER (ORDER BY id) - 1) / 500 AS batch FROM metrics_event"
+            "  WHERE product_id = %s AND message_id LIKE %s) AS stored GROUP BY batch",
+            [product.pk, product.pk, prefix + "%"],
+        )
+        cursor.execute(
+            "INSERT INTO metrics_dirtyday (product_id, day, marked_at, rebuild) "
+            "SELECT DISTINCT %s, (timestamp AT TIME ZONE 'UTC')::date, now(), false "
             "FROM metrics_event WHERE product_id = %s AND message_id LIKE %s "
             "ON CONFLICT DO NOTHING",
             [product.pk, product.pk, prefix + "%"],

@@ -42,6 +42,7 @@ from pmhub.models import Product
 
 ACTIVITY_TYPES = ("track", "page", "screen")
 ANY = "any"
+PersonDay = tuple[int, date]
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,24 @@ class Result:
 
 
 def recompute(
-    product: Product, days: Iterable[date] | None = None, *, python: bool = False
+    product: Product,
+    days: Iterable[date] | None = None,
+    *,
+    touched: Iterable[date] = (),
+    pending: list[int] | None = None,
+    python: bool = False,
 ) -> Result:
-    """Recompute ``product``'s metrics for ``days`` (None: everything, from scratch).
+    """Recompute ``product``'s metrics: rebuild the rollups of ``days`` (None: everything, from
+    scratch), add the events of the ``pending`` batches (ids of PendingEvents this run claimed)
+    to the others, and recompute the points of those days and of ``touched`` ones.
 
     One transaction: a recompute that dies half-way leaves the previous series intact.
-    ``python=True`` builds rollups in Python instead of SQL (SQLite's path; the tests compare).
+    ``python=True`` computes in Python instead of SQL (SQLite's path; the tests compare): it
+    rebuilds ``touched`` days instead of adding pending events.
     """
+    # A caller that claimed no pending batches (None) rebuilds from every stored event.
+    claimed = pending
+    pending = pending or []
     metrics = list(
         Metric.objects.filter(product=product).select_related("numerator", "denominator")
     )
@@ -103,30 +115,59 @@ def recompute(
             dirty = set(_event_days(product))
             old_range = None
         else:
-            dirty = set(days)
-        if not dirty:
+            dirty = set(days) | (set() if sql else set(touched))
+        if not dirty and not touched and not pending:
             return Result(days=0, points=0)
         selections = {s for s in map(selection_of, metrics) if s is not None} | {Selection()}
         # Rebuilding a selection's summaries costs one sort of its rollups; applying a change
         # costs a few index reads per person whose days changed: below all days, apply.
         rebuild = old_range is None or dirty >= set(days_between(*old_range))
+        if sql and rebuild and days is not None:
+            # Rebuilding everything anyway: the pending events' days are rebuilt, not added to.
+            dirty |= set(touched) | _pending_days(product, pending)
+        rebuilt, added = set(dirty), set(touched) if sql else set()
+        staged = False
+        spans_changed: set[int] | None = None  # persons whose first or last day may move
         for selection in selections:
-            old, new = _rebuild_rollup(
-                product, selection, dirty, python=python, changes=sql and not rebuild
-            )
+            old: set[PersonDay] = set()
+            new: set[PersonDay] = set()
+            if rebuilt:
+                old, new = _rebuild_rollup(
+                    product,
+                    selection,
+                    rebuilt,
+                    python=python,
+                    changes=sql and not rebuild,
+                    claimed=claimed,
+                )
             if not sql:
                 continue
             if rebuild:
                 pg_compute.activity_rebuild(product.pk, selection.source)
-            else:
-                pg_compute.activity_apply(
-                    product.pk, selection.source, _by_person(new - old), _by_person(old - new)
-                )
-                pg_compute.day_totals_rebuild(product.pk, selection.source, dirty)
+                continue
+            created: set[PersonDay] = set()
+            if pending and not staged:
+                with connection.cursor() as cursor:
+                    cursor.execute(_STAGE_PENDING, {"product": product.pk, "claimed": pending})
+                staged = True
+            if pending:
+                created, days_added = _add_pending(product, selection, pending, rebuilt)
+                added |= days_added
+            gained, lost = _by_person((new - old) | created), _by_person(old - new)
+            pg_compute.activity_apply(product.pk, selection.source, gained, lost)
+            if selection.source == ANY:
+                spans_changed = gained.keys() | lost.keys()
+            if rebuilt:
+                pg_compute.day_totals_rebuild(product.pk, selection.source, rebuilt)
+        dirty |= added
+        if not dirty:
+            return Result(days=0, points=0)
         if days is None and sql:
             pg_compute.first_seen_rebuild(product.pk)
             pg_compute.analyze()
             first_changed = dirty
+        elif spans_changed is not None:
+            first_changed = pg_compute.first_seen_apply(product.pk, spans_changed)
         else:
             first_changed = _rebuild_first_seen(product, dirty)
         new_range = _day_range(product)
@@ -171,25 +212,118 @@ def _day_range(product: Product) -> tuple[date, date] | None:
 
 # --- Stage 1: rollups ----------------------------------------------------------------------------
 
-_ROLLUP_SQL = """
-INSERT INTO metrics_rollup (product_id, source, day, person_id, events, value_sum, value_count)
-SELECT %(product)s, %(source)s, day, person_id, COUNT(*), SUM(value), COUNT(value)
-FROM (
+# The activities a selection counts, with the person they count for (merges applied) and the
+# value property; ``{where}`` narrows them to the events of a rebuild or of pending batches.
+_SELECTED_SQL = """
     SELECT (e.timestamp AT TIME ZONE 'UTC')::date AS day,
            COALESCE(m.into_id, e.person_id) AS person_id,
            CASE WHEN %(prop)s <> '' AND jsonb_typeof(e.properties -> %(prop)s) = 'number'
                 THEN (e.properties ->> %(prop)s)::float8 END AS value
-    FROM metrics_event AS e
+    FROM {events} AS e
     LEFT JOIN metrics_personmerge AS m ON m.merged_id = e.person_id{person_join}
-    WHERE e.product_id = %(product)s
-      AND e.timestamp >= %(low)s AND e.timestamp < %(high)s
+    WHERE e.product_id = %(product)s{where}
       AND e.type IN ('track', 'page', 'screen')
       AND (%(event)s = '' OR (e.type = 'track' AND e.name = %(event)s)){conditions}
-) AS selected
+"""
+_PENDING_IDS = """
+    SELECT (jsonb_array_elements_text(p.event_ids))::bigint FROM metrics_pendingevents AS p
+    WHERE p.product_id = %(product)s AND {claimed}p.id = ANY(%(claimed)s)"""
+
+# A rebuild reads the days' events, but not those of batches committed after this recompute
+# claimed its pending batches: the next recompute adds those.
+_ROLLUP_SQL = """
+INSERT INTO metrics_rollup (product_id, source, day, person_id, events, value_sum, value_count)
+SELECT %(product)s, %(source)s, day, person_id, COUNT(*), SUM(value), COUNT(value)
+FROM ({selected}) AS selected
 WHERE day = ANY(%(days)s)
 GROUP BY day, person_id
 ORDER BY person_id, day{returning}
 """
+_ROLLUP_RANGE = """
+      AND e.timestamp >= %(low)s AND e.timestamp < %(high)s"""
+_ROLLUP_UNCLAIMED = f"""
+      AND e.id NOT IN ({_PENDING_IDS.format(claimed="NOT ")})"""
+
+# The claimed pending events, read once by id for every selection of the run.
+_STAGE_PENDING = f"""
+DROP TABLE IF EXISTS pending_event;
+CREATE TEMP TABLE pending_event AS
+SELECT e.id, e.product_id, e.timestamp, e.person_id, e.type, e.name, e.properties
+FROM metrics_event AS e
+WHERE e.product_id = %(product)s AND e.id IN ({_PENDING_IDS.format(claimed="")});
+ANALYZE pending_event;
+"""  # noqa: S608 - constant text
+
+# Pending events add to the rollups (and day totals) of days that are not being rebuilt; the
+# person-days they create are returned (``xmax = 0``: inserted, not updated).
+_PENDING_SQL = """
+WITH grouped AS (
+    SELECT day, person_id, COUNT(*) AS events, SUM(value) AS value_sum, COUNT(value) AS value_count
+    FROM ({selected}) AS selected
+    WHERE NOT day = ANY(%(days)s)
+    GROUP BY day, person_id
+), totals AS (
+    INSERT INTO metrics_daytotal AS t (product_id, source, day, events, value_sum, value_count)
+    SELECT %(product)s, %(source)s, day, SUM(events), COALESCE(SUM(value_sum), 0), SUM(value_count)
+    FROM grouped GROUP BY day
+    ON CONFLICT (product_id, source, day) DO UPDATE SET events = t.events + excluded.events,
+        value_sum = t.value_sum + excluded.value_sum,
+        value_count = t.value_count + excluded.value_count
+)
+INSERT INTO metrics_rollup AS r (product_id, source, day, person_id, events, value_sum, value_count)
+SELECT %(product)s, %(source)s, day, person_id, events, value_sum, value_count FROM grouped
+ORDER BY person_id, day
+ON CONFLICT (product_id, source, person_id, day) DO UPDATE SET events = r.events + excluded.events,
+    value_sum = CASE WHEN excluded.value_sum IS NULL THEN r.value_sum
+                     ELSE COALESCE(r.value_sum, 0) + excluded.value_sum END,
+    value_count = r.value_count + excluded.value_count
+RETURNING person_id, day, xmax = 0
+"""
+
+
+def _selection_sql(product: Product, selection: Selection, **params: Any) -> tuple[str, dict]:
+    """The SELECT of ``selection``'s activities (``{where}`` left to fill) and its params."""
+    params |= {
+        "product": product.pk,
+        "source": selection.source,
+        "prop": selection.value_property,
+        "event": selection.event,
+    }
+    where = conditions.sql(selection.conditions, params)
+    join = (
+        "\n    LEFT JOIN metrics_person AS p ON p.id = COALESCE(m.into_id, e.person_id)"
+        if conditions.uses_traits(selection.conditions)
+        else ""
+    )
+    return _SELECTED_SQL.replace("{person_join}", join).replace("{conditions}", where), params
+
+
+_PENDING_DAYS = """
+SELECT DISTINCT (timestamp AT TIME ZONE 'UTC')::date FROM metrics_event
+WHERE product_id = %(product)s AND id IN ({ids})
+"""
+
+
+def _pending_days(product: Product, pending: list[int]) -> set[date]:
+    if not pending:
+        return set()
+    sql = _PENDING_DAYS.replace("{ids}", _PENDING_IDS.format(claimed=""))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"product": product.pk, "claimed": pending})
+        return {day for (day,) in cursor}
+
+
+def _add_pending(
+    product: Product, selection: Selection, pending: list[int], rebuilt: set[date]
+) -> tuple[set[PersonDay], set[date]]:
+    """Add the claimed ``pending`` batches' events outside ``rebuilt`` days to ``selection``'s
+    rollups and day totals; returns the person-days created and every day touched."""
+    selected, params = _selection_sql(product, selection, days=sorted(rebuilt))
+    selected = selected.replace("{events}", "pending_event").replace("{where}", "")
+    with connection.cursor() as cursor:
+        cursor.execute(_PENDING_SQL.replace("{selected}", selected), params)
+        rows = cursor.fetchall()
+    return {(p, day) for p, day, created in rows if created}, {day for _, day, _ in rows}
 
 
 def _by_person(person_days: set[tuple[int, date]]) -> dict[int, set[date]]:
@@ -199,39 +333,34 @@ def _by_person(person_days: set[tuple[int, date]]) -> dict[int, set[date]]:
     return out
 
 
-PersonDay = tuple[int, date]
-
-
 def _rebuild_rollup(
-    product: Product, selection: Selection, days: set[date], *, python: bool, changes: bool = False
+    product: Product,
+    selection: Selection,
+    days: set[date],
+    *,
+    python: bool,
+    changes: bool = False,
+    claimed: list[int] | None = None,
 ) -> tuple[set[PersonDay], set[PersonDay]]:
     """Rebuild ``selection``'s rollups of ``days``. With ``changes`` (PostgreSQL's path only),
-    returns the (person, day) pairs before and after; otherwise two empty sets."""
+    returns the (person, day) pairs before and after; otherwise two empty sets. Events of
+    pending batches not ``claimed`` by this recompute (when it claimed any) are left for the
+    next one."""
     rows = Rollup.objects.filter(product=product, source=selection.source, day__in=days)
     old: set[PersonDay] = set(rows.values_list("person_id", "day")) if changes else set()
     rows.delete()
     low = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
     high = datetime.combine(max(days) + DAY, datetime.min.time(), tzinfo=UTC)
     if connection.vendor == "postgresql" and not python:
-        params: dict[str, Any] = {
-            "product": product.pk,
-            "source": selection.source,
-            "prop": selection.value_property,
-            "event": selection.event,
-            "low": low,
-            "high": high,
-            "days": sorted(days),
-        }
-        where = conditions.sql(selection.conditions, params)
-        join = (
-            "\n    LEFT JOIN metrics_person AS p ON p.id = COALESCE(m.into_id, e.person_id)"
-            if conditions.uses_traits(selection.conditions)
-            else ""
+        selected, params = _selection_sql(
+            product, selection, low=low, high=high, days=sorted(days), claimed=claimed or []
         )
+        where = _ROLLUP_RANGE + ("" if claimed is None else _ROLLUP_UNCLAIMED)
         returning = "\nRETURNING person_id, day" if changes else ""
-        sql = _ROLLUP_SQL.format(person_join=join, conditions=where, returning=returning)
+        selected = selected.replace("{events}", "metrics_event").replace("{where}", where)
+        sql = _ROLLUP_SQL.replace("{selected}", selected)
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql.replace("{returning}", returning), params)
             return old, set(cursor.fetchall()) if changes else set()
     merges = dict(PersonMerge.objects.filter(product=product).values_list("merged_id", "into_id"))
     traits = _traits(product, selection)

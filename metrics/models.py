@@ -175,6 +175,9 @@ class DirtyDay(models.Model):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     marked_at = models.DateTimeField(default=timezone.now)
+    # Rebuild the day's rollups from its events (a merge, a changed metric, the ORM path), rather
+    # than add the new events of PendingEvents to them.
+    rebuild = models.BooleanField(default=True, db_default=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "day"], name="dirty_day_unique")]
@@ -301,6 +304,21 @@ class Metric(models.Model):
                 return None
             return KpiStatus.WARNING if worse(value, self.target) else KpiStatus.GOOD
         return KpiStatus.GOOD
+
+
+class PendingEvents(models.Model):
+    """The ids of the events one ingested batch stored, until a recompute adds them to the rollups.
+
+    Written in the batch's transaction on PostgreSQL's path, so a recompute adds exactly the
+    events committed before it, each once, whatever their day: its cost follows the new events.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    event_ids = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{len(self.event_ids)} events of product {self.product_id}"
 
 
 class Rollup(models.Model):

@@ -315,6 +315,64 @@ def first_seen_rebuild(product_id: int) -> None:
         )
 
 
+_SPANS = """
+SELECT c.person_id,
+       (SELECT day FROM metrics_rollup AS r
+        WHERE r.product_id = %(product)s AND r.source = 'any' AND r.person_id = c.person_id
+        ORDER BY day LIMIT 1),
+       (SELECT day FROM metrics_rollup AS r
+        WHERE r.product_id = %(product)s AND r.source = 'any' AND r.person_id = c.person_id
+        ORDER BY day DESC LIMIT 1)
+FROM unnest(%(persons)s::bigint[]) AS c(person_id)
+"""
+_SPANS_WRITE = """
+DELETE FROM metrics_firstseen
+WHERE product_id = %(product)s AND person_id = ANY(%(gone)s);
+INSERT INTO metrics_firstseen AS f (product_id, person_id, day, last_day)
+SELECT %(product)s, s.person_id, s.first, s.last
+FROM unnest(%(persons)s::bigint[], %(firsts)s::date[], %(lasts)s::date[])
+    AS s(person_id, first, last)
+ON CONFLICT (product_id, person_id) DO UPDATE SET day = excluded.day, last_day = excluded.last_day;
+"""
+
+
+def first_seen_apply(product_id: int, persons: Iterable[int]) -> set[date]:
+    """Bring the first and last days of ``persons`` (whose "any activity" person-days changed)
+    up to date from the rollups, two index reads each; returns the days whose new users changed.
+    """
+    wanted = sorted(persons)
+    if not wanted:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(_SPANS, {"product": product_id, "persons": wanted})
+        now = {person: (first, last) for person, first, last in cursor if first is not None}
+        cursor.execute(
+            "SELECT person_id, day, last_day FROM metrics_firstseen "
+            "WHERE product_id = %s AND person_id = ANY(%s)",
+            [product_id, wanted],
+        )
+        old = {person: (first, last) for person, first, last in cursor}
+        gone = [person for person in old if person not in now]
+        moved = {p: span for p, span in now.items() if old.get(p) != span}
+        cursor.execute(
+            _SPANS_WRITE,
+            {
+                "product": product_id,
+                "gone": gone,
+                "persons": list(moved),
+                "firsts": [first for first, _ in moved.values()],
+                "lasts": [last for _, last in moved.values()],
+            },
+        )
+    changed = {old[person][0] for person in gone}
+    for person, (first, _) in moved.items():
+        if person not in old or old[person][0] != first:
+            changed.add(first)
+            if person in old:
+                changed.add(old[person][0])
+    return changed
+
+
 def analyze() -> None:
     """Refresh the planner's statistics of the tables a full recompute rewrote.
 

@@ -1,6 +1,7 @@
 """Rollups keyed by (product, source, person, day) without a surrogate id or a foreign-key check;
 first-seen rows that also hold the person's last day; the activity summaries a recompute
-maintains by difference (ActivityDay, DayTotal).
+maintains by difference (ActivityDay, DayTotal); the ids of newly stored events (PendingEvents)
+and which dirty days need a rebuild.
 
 Django cannot turn an id primary key into a composite one in place, so the table is rebuilt.
 Rollups and first-seen rows are derived data: they are emptied, every day that has events is
@@ -11,6 +12,7 @@ metric's points.
 from datetime import UTC, date
 
 import django.db.models.deletion
+import django.utils.timezone
 from django.db import migrations, models
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -140,6 +142,32 @@ class Migration(migrations.Migration):
                     models.ForeignKey(
                         db_constraint=False,
                         db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="pmhub.product",
+                    ),
+                ),
+            ],
+        ),
+        migrations.AddField(
+            model_name="dirtyday",
+            name="rebuild",
+            field=models.BooleanField(db_default=True, default=True),
+        ),
+        migrations.CreateModel(
+            name="PendingEvents",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_ids", models.JSONField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "product",
+                    models.ForeignKey(
                         on_delete=django.db.models.deletion.CASCADE,
                         related_name="+",
                         to="pmhub.product",

@@ -229,10 +229,13 @@ def _event_row(product: Product, message: Message, persons: dict[Key, int]) -> E
 
 
 def dirty_days_mark(product: Product, days: set) -> None:
-    """Mark ``days`` of ``product`` for the next incremental recompute."""
+    """Mark ``days`` of ``product`` for a rebuild by the next incremental recompute."""
     if days:
         DirtyDay.objects.bulk_create(
-            [DirtyDay(product=product, day=day) for day in sorted(days)], ignore_conflicts=True
+            [DirtyDay(product=product, day=day, rebuild=True) for day in sorted(days)],
+            update_conflicts=True,
+            unique_fields=["product", "day"],
+            update_fields=["rebuild"],
         )
 
 
@@ -291,7 +294,10 @@ JOIN metrics_identity AS u
     ON u.product_id = %(product)s AND u.kind = 'user' AND u.value = b.user_id
 WHERE l.person_id <> u.person_id
 """
+# The stored events (duplicates skipped) wait in metrics_pendingevents for the next recompute,
+# and mark their days (which need no rebuild: their events are added).
 _INSERT_EVENTS = """
+WITH stored AS (
 INSERT INTO metrics_event (product_id, message_id, type, name, person_id, user_id, anonymous_id,
     timestamp, original_timestamp, sent_at, received_at, properties, traits, context)
 SELECT %(product)s, b.message_id, b.type, b.name, i.person_id, b.user_id, b.anonymous_id,
@@ -301,9 +307,14 @@ JOIN metrics_identity AS i ON i.product_id = %(product)s
     AND i.kind = CASE WHEN b.user_id <> '' THEN 'user' ELSE 'anonymous' END
     AND i.value = CASE WHEN b.user_id <> '' THEN b.user_id ELSE b.anonymous_id END
 ORDER BY b.ordinal
-ON CONFLICT (product_id, message_id) DO NOTHING;
-INSERT INTO metrics_dirtyday (product_id, day, marked_at)
-SELECT DISTINCT %(product)s, (timestamp AT TIME ZONE 'UTC')::date, now() FROM ingest_buffer
+ON CONFLICT (product_id, message_id) DO NOTHING
+RETURNING id, timestamp
+), pending AS (
+    INSERT INTO metrics_pendingevents (product_id, event_ids, created_at)
+    SELECT %(product)s, jsonb_agg(id), now() FROM stored HAVING COUNT(*) > 0
+)
+INSERT INTO metrics_dirtyday (product_id, day, marked_at, rebuild)
+SELECT DISTINCT %(product)s, (timestamp AT TIME ZONE 'UTC')::date, now(), false FROM stored
 ON CONFLICT (product_id, day) DO NOTHING;
 """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -12,32 +12,57 @@ from metrics.models import (
     DirtyDay,
     Metric,
     MetricPoint,
+    PendingEvents,
 )
 from pmhub.models import Product
 
 
 def metrics_recompute_dirty(*, product: Product) -> int:
-    """Recompute ``product``'s metrics for the days ingestion marked, and unmark them.
+    """Recompute ``product``'s metrics where ingestion (or a merge, or a changed metric) left
+    marks: add the new events to the rollups, rebuild the days marked for it, recompute the
+    points those days reach, and remove the marks.
 
-    Claiming the marks, computing and writing the points is one transaction: if the worker dies
-    half-way nothing is written and the marks are still there for the next run. Marks written
-    while this runs (new events) are not claimed and wait for the next run. Returns the number of
-    days recomputed.
+    One transaction, one at a time per product: if the worker dies half-way nothing is written
+    and the marks are still there for the next run. Marks written while this runs (new events)
+    are not claimed and wait for the next run. Returns the number of days recomputed.
     """
     from metrics.compute import recompute
 
     with transaction.atomic():
+        _lock(product)
         claimed = list(
             DirtyDay.objects.select_for_update(skip_locked=True)
             .filter(product=product)
-            .values_list("pk", "day")
+            .values_list("pk", "day", "rebuild")
         )
-        if not claimed:
+        pending = _claim_pending(product)
+        if not claimed and not pending:
             return 0
-        recompute(product, {day for _, day in claimed})
-        DirtyDay.objects.filter(pk__in=[pk for pk, _ in claimed]).delete()
+        result = recompute(
+            product,
+            {day for _, day, rebuild in claimed if rebuild},
+            touched={day for _, day, rebuild in claimed if not rebuild},
+            pending=pending,
+        )
+        DirtyDay.objects.filter(pk__in=[pk for pk, _, _ in claimed]).delete()
+        PendingEvents.objects.filter(pk__in=pending).delete()
         kpi_alerts_check(product=product)
-    return len(claimed)
+    return result.days
+
+
+def _lock(product: Product) -> None:
+    """Serialize recomputes of one product: each changes the summaries the next one reads."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [7302, product.pk])
+
+
+def _claim_pending(product: Product) -> list[int]:
+    return list(
+        PendingEvents.objects.select_for_update(skip_locked=True)
+        .filter(product=product)
+        .values_list("pk", flat=True)
+    )
 
 
 def kpi_alerts_check(*, product: Product) -> list[Metric]:
@@ -96,7 +121,10 @@ def metrics_recompute_all(*, product: Product) -> int:
     from metrics.compute import recompute
 
     with transaction.atomic():
+        _lock(product)
         DirtyDay.objects.filter(product=product).delete()
-        days = recompute(product, None).days
+        pending = _claim_pending(product)
+        days = recompute(product, None, pending=pending).days
+        PendingEvents.objects.filter(pk__in=pending).delete()
         kpi_alerts_check(product=product)
         return days
