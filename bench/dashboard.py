@@ -182,7 +182,8 @@ def _collectstatic(var: str) -> None:
 def _print(label: str, load: Load, queries: set[int]) -> None:
     fixed = f"{min(queries)}" if len(queries) == 1 else f"{min(queries)}–{max(queries)} (varies!)"
     print(
-        f"  {label:<24} {load.rate:8,.0f} req/s   p50 {load.p50:6.1f} ms   p95 {load.p95:6.1f} ms"
+        f"  {label:<24} {load.rate:8,.{0 if load.rate >= 100 else 1}f} req/s   "
+        f"p50 {load.p50:6.1f} ms   p95 {load.p95:6.1f} ms"
         f"   p99 {load.p99:6.1f} ms   {fixed} queries/request   ({load.count:,} requests)"
     )
 
