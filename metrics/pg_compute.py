@@ -251,19 +251,20 @@ class PersonDays:
         return {bucket: tuple(total) for bucket, total in totals.items()}
 
 
+# Each cohort member is looked up in the rollups of their return week (an index read of the
+# person): the cost follows the cohorts' sizes, not the traffic of the return week.
 _RETENTION = """
-WITH cohorts AS (
+SELECT c.cohort, COUNT(*),
+       COUNT(*) FILTER (WHERE EXISTS (
+           SELECT 1 FROM metrics_rollup AS r
+           WHERE r.product_id = %(product)s AND r.source = %(source)s
+             AND r.person_id = c.person_id
+             AND r.day BETWEEN c.cohort + %(offset)s AND c.cohort + %(offset)s + 6))
+FROM (
     SELECT date_trunc('week', day)::date AS cohort, person_id
     FROM metrics_firstseen
     WHERE product_id = %(product)s AND day BETWEEN %(low)s AND %(high)s
-), back AS (
-    SELECT DISTINCT date_trunc('week', day)::date - %(offset)s AS cohort, person_id
-    FROM metrics_rollup
-    WHERE product_id = %(product)s AND source = %(source)s
-      AND day BETWEEN %(low)s + %(offset)s AND %(high)s + %(offset)s
-)
-SELECT c.cohort, COUNT(*), COUNT(r.person_id)
-FROM cohorts AS c LEFT JOIN back AS r USING (cohort, person_id)
+) AS c
 GROUP BY c.cohort
 """
 

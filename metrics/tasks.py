@@ -16,7 +16,7 @@ from django.db import transaction
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import RedisError
 
-from metrics.models import DirtyDay
+from metrics.models import DirtyDay, PendingEvents
 from metrics.services.recompute import metrics_recompute_all, metrics_recompute_dirty
 from pmhub.models import Product
 
@@ -37,8 +37,13 @@ def metrics_recompute_product(self, product_id: int) -> int:
 
 @shared_task
 def metrics_sweep_dirty() -> int:
-    """Enqueue a recompute for every product with dirty days (the lost-trigger repair)."""
-    product_ids = list(DirtyDay.objects.values_list("product_id", flat=True).distinct()[:1000])
+    """Enqueue a recompute for every product with dirty days or pending events (the lost-trigger
+    repair)."""
+    product_ids = list(
+        DirtyDay.objects.values_list("product_id", flat=True).union(
+            PendingEvents.objects.values_list("product_id", flat=True)
+        )[:1000]
+    )
     for product_id in product_ids:
         metrics_recompute_product.delay(product_id)
     return len(product_ids)

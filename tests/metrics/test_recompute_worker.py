@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from django.db import connection
 
-from metrics.models import DirtyDay, MetricPoint
+from metrics.models import DirtyDay, MetricPoint, PendingEvents
 from metrics.services.recompute import metrics_recompute_all
 from metrics.tasks import metrics_sweep_dirty
 from tests.celery_worker import running_worker, worker_database_url
@@ -92,3 +92,13 @@ def test_a_worker_killed_mid_recompute_leaves_correct_series_after_the_next_run(
         assert (
             value == pytest.approx(expected, rel=1e-9) if expected is not None else (value is None)
         ), (key, interval, bucket)
+
+
+def test_the_sweep_finds_pending_events_whose_day_marks_are_gone(source, settings):
+    """A recompute that claimed a day's mark but not a batch committed just after leaves the batch
+    without a mark; the beat sweep still enqueues its product."""
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    _ingest(source, reference.generate(seed=3, events=50, persons=5))
+    DirtyDay.objects.filter(product=source.product).delete()
+    assert PendingEvents.objects.filter(product=source.product).exists()
+    assert metrics_sweep_dirty() == 1
