@@ -427,7 +427,12 @@ def _timestamp(raw: dict, key: str) -> datetime | None:
     if not isinstance(value, str):
         raise _Invalid("invalid_timestamp", f"{key} must be an ISO 8601 date-time string.")
     try:
-        parsed = parse_datetime(value.strip())
+        # The C parser takes what SDKs send; Django's regex parser the rarer forms.
+        parsed = datetime.fromisoformat(value) if "T" in value else None
+    except ValueError:
+        parsed = None
+    try:
+        parsed = parsed or parse_datetime(value.strip())
     except ValueError:
         parsed = None
     if parsed is None:

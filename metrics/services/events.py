@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -51,13 +53,14 @@ def events_store(
     the product already has, and marks the (product, day) buckets they touch for recompute.
     Returns once everything is committed.
     """
+    nested = connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Never hang a client: a blocked or stuck write fails fast and becomes a 503 retry.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '3s'; SET LOCAL statement_timeout = '15s'")
         if messages and connection.vendor == "postgresql" and not orm_path:
-            _store_postgresql(product, messages)
+            _store_postgresql(product, messages, nested=nested)
         elif messages:
             persons = _resolve_persons(product, messages)
             _apply_traits(messages, persons)
@@ -319,12 +322,24 @@ ON CONFLICT (product_id, day) DO NOTHING;
 """
 
 
-def _store_postgresql(product: Product, messages: list[Message]) -> None:
-    """Write ``messages`` with COPY and set-based SQL (inside the caller's transaction)."""
+# Connections whose temporary buffer tables exist (created by a committed transaction).
+_HAS_BUFFERS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _store_postgresql(product: Product, messages: list[Message], *, nested: bool) -> None:
+    """Write ``messages`` with COPY and set-based SQL (inside the caller's transaction).
+
+    The buffer tables are created once per connection and emptied by every commit; only a
+    ``nested`` call (inside a caller's transaction, which may hold an earlier batch) empties
+    them itself, as a rolled-back creation may not have left them either.
+    """
     params = {"product": product.pk}
     raw = connection.connection  # psycopg 3: COPY is not reachable through Django's cursor
-    with connection.cursor() as cursor:
-        cursor.execute(_CREATE_BUFFERS)
+    if nested or raw not in _HAS_BUFFERS:
+        with connection.cursor() as cursor:
+            cursor.execute(_CREATE_BUFFERS)
+        if not nested:
+            transaction.on_commit(functools.partial(_HAS_BUFFERS.add, raw))
     with (
         raw.cursor() as cursor,
         cursor.copy(f"COPY ingest_buffer ({_BUFFER_COLUMNS}) FROM STDIN") as copy,
@@ -349,8 +364,10 @@ def _store_postgresql(product: Product, messages: list[Message]) -> None:
                 )
             )
     with connection.cursor() as cursor:
-        cursor.execute(_NEW_IDENTITIES, params)
-        cursor.execute(_PENDING_LINKS, params)
+        # One round trip: the new identities' statements, then the links query's rows.
+        cursor.execute(_NEW_IDENTITIES + _PENDING_LINKS, params)
+        while cursor.nextset():
+            pass
         links = [((kind, value), ("user", user_id)) for kind, value, user_id in cursor.fetchall()]
     if links:
         _merge(product, links, {key for pair in links for key in pair})
