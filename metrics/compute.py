@@ -27,6 +27,7 @@ from metrics import conditions, pg_compute
 from metrics.buckets import DAY, bucket_last_day, bucket_of, days_between
 from metrics.models import (
     ActivityDay,
+    CohortWeek,
     DayTotal,
     Event,
     FirstSeen,
@@ -109,6 +110,7 @@ def recompute(
         if days is None:
             Rollup.objects.filter(product=product).delete()
             ActivityDay.objects.filter(product=product).delete()
+            CohortWeek.objects.filter(product=product).delete()
             DayTotal.objects.filter(product=product).delete()
             FirstSeen.objects.filter(product=product).delete()
             MetricPoint.objects.filter(metric__product=product).delete()
@@ -127,7 +129,7 @@ def recompute(
             dirty |= set(touched) | _pending_days(product, pending)
         rebuilt, added = set(dirty), set(touched) if sql else set()
         staged = False
-        spans_changed: set[int] | None = None  # persons whose first or last day may move
+        any_changes = None  # the "any activity" person-days gained and lost, when applied
         for selection in selections:
             old: set[PersonDay] = set()
             new: set[PersonDay] = set()
@@ -156,7 +158,7 @@ def recompute(
             gained, lost = _by_person((new - old) | created), _by_person(old - new)
             pg_compute.activity_apply(product.pk, selection.source, gained, lost)
             if selection.source == ANY:
-                spans_changed = gained.keys() | lost.keys()
+                any_changes = (gained, lost)
             if rebuilt:
                 pg_compute.day_totals_rebuild(product.pk, selection.source, rebuilt)
         dirty |= added
@@ -164,12 +166,19 @@ def recompute(
             return Result(days=0, points=0)
         if days is None and sql:
             pg_compute.first_seen_rebuild(product.pk)
+            pg_compute.cohorts_rebuild(product.pk)
             pg_compute.analyze()
             first_changed = dirty
-        elif spans_changed is not None:
-            first_changed = pg_compute.first_seen_apply(product.pk, spans_changed)
+        elif any_changes is not None:
+            spans = pg_compute.first_seen_apply(product.pk, any_changes[0].keys() | any_changes[1])
+            pg_compute.cohorts_apply(product.pk, *any_changes, spans)
+            first_changed = spans.changed
         else:
             first_changed = _rebuild_first_seen(product, dirty)
+            if sql:
+                pg_compute.cohorts_rebuild(product.pk)
+            else:
+                _rebuild_cohorts(product)
         new_range = _day_range(product)
         if new_range is None:
             MetricPoint.objects.filter(metric__product=product).delete()
@@ -411,6 +420,27 @@ def _traits(product: Product, selection: Selection) -> dict[int, dict]:
 
 
 # --- Stage 2: first-seen days --------------------------------------------------------------------
+
+
+def _rebuild_cohorts(product: Product) -> None:
+    """The cohort table from first-seen days and rollups, in Python (SQLite's path)."""
+    cohort_of = {
+        person: bucket_of(day, Interval.WEEK)
+        for person, day in FirstSeen.objects.filter(product=product).values_list("person_id", "day")
+    }
+    active = {
+        (cohort_of[person], bucket_of(day, Interval.WEEK), person)
+        for person, day in Rollup.objects.filter(product=product, source=ANY).values_list(
+            "person_id", "day"
+        )
+        if person in cohort_of
+    }
+    cells = Counter((cohort, week) for cohort, week, _ in active)
+    CohortWeek.objects.filter(product=product).delete()
+    CohortWeek.objects.bulk_create(
+        CohortWeek(product=product, cohort=cohort, week=week, persons=n)
+        for (cohort, week), n in cells.items()
+    )
 
 
 def _rebuild_first_seen(product: Product, days: set[date]) -> set[date]:

@@ -403,6 +403,26 @@ class DayTotal(models.Model):
         return f"{self.source} {self.day}: {self.events}"
 
 
+class CohortWeek(models.Model):
+    """How many persons first seen in the ISO week ``cohort`` had any event in the ISO week
+    ``week`` (the retention cohort table; ``week == cohort`` is the cohort's size).
+
+    Maintained by every recompute from the person-days it changes, so the dashboard's heatmap
+    reads a few hundred rows however long the history.
+    """
+
+    pk = models.CompositePrimaryKey("product", "cohort", "week")
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    cohort = models.DateField()
+    week = models.DateField()
+    persons = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.cohort} in {self.week}: {self.persons}"
+
+
 class FirstSeen(models.Model):
     """A (canonical) person's first and last days with an event.
 

@@ -337,13 +337,19 @@ ON CONFLICT (product_id, person_id) DO UPDATE SET day = excluded.day, last_day =
 """
 
 
-def first_seen_apply(product_id: int, persons: Iterable[int]) -> set[date]:
+@dataclass
+class SpanChange:
+    changed: set[date]  # days whose set of new users changed
+    before: dict[int, date]  # first day of each person asked about, before (if any)
+    after: dict[int, date]  # and after
+
+
+def first_seen_apply(product_id: int, persons: Iterable[int]) -> SpanChange:
     """Bring the first and last days of ``persons`` (whose "any activity" person-days changed)
-    up to date from the rollups, two index reads each; returns the days whose new users changed.
-    """
+    up to date from the rollups, two index reads each."""
     wanted = sorted(persons)
     if not wanted:
-        return set()
+        return SpanChange(set(), {}, {})
     with connection.cursor() as cursor:
         cursor.execute(_SPANS, {"product": product_id, "persons": wanted})
         now = {person: (first, last) for person, first, last in cursor if first is not None}
@@ -371,7 +377,125 @@ def first_seen_apply(product_id: int, persons: Iterable[int]) -> set[date]:
             changed.add(first)
             if person in old:
                 changed.add(old[person][0])
-    return changed
+    return SpanChange(
+        changed,
+        {person: span[0] for person, span in old.items()},
+        {person: span[0] for person, span in now.items()},
+    )
+
+
+_COHORTS_REBUILD = """
+DELETE FROM metrics_cohortweek WHERE product_id = %(product)s;
+INSERT INTO metrics_cohortweek (product_id, cohort, week, persons)
+SELECT %(product)s, f.cohort, w.week, COUNT(*)
+FROM (
+    SELECT person_id, date_trunc('week', day)::date AS cohort
+    FROM metrics_firstseen WHERE product_id = %(product)s
+) AS f
+JOIN (
+    SELECT DISTINCT person_id, date_trunc('week', day)::date AS week
+    FROM metrics_rollup WHERE product_id = %(product)s AND source = 'any'
+) AS w USING (person_id)
+GROUP BY 2, 3;
+"""
+# How many "any activity" days each (person, ISO week) has now.
+_WEEK_DAYS = """
+SELECT c.person_id, c.week,
+       (SELECT COUNT(*) FROM metrics_rollup AS r
+        WHERE r.product_id = %(product)s AND r.source = 'any' AND r.person_id = c.person_id
+          AND r.day BETWEEN c.week AND c.week + 6)
+FROM unnest(%(persons)s::bigint[], %(weeks)s::date[]) AS c(person_id, week)
+"""
+_COHORTS_APPLY = """
+INSERT INTO metrics_cohortweek AS c (product_id, cohort, week, persons)
+SELECT %(product)s, d.cohort, d.week, d.persons
+FROM unnest(%(cohorts)s::date[], %(weeks)s::date[], %(counts)s::int[])
+    AS d(cohort, week, persons)
+ON CONFLICT (product_id, cohort, week) DO UPDATE SET persons = c.persons + excluded.persons;
+DELETE FROM metrics_cohortweek WHERE product_id = %(product)s AND persons = 0;
+"""
+
+
+def cohorts_rebuild(product_id: int) -> None:
+    """Write the whole cohort table of a product from its first-seen days and rollups."""
+    with connection.cursor() as cursor:
+        cursor.execute(_COHORTS_REBUILD, {"product": product_id})
+
+
+def _week(day: date) -> date:
+    return bucket_of(day, Interval.WEEK)
+
+
+def cohorts_apply(
+    product_id: int,
+    gained: dict[int, set[date]],
+    lost: dict[int, set[date]],
+    spans: SpanChange,
+) -> None:
+    """Apply to the cohort table the "any activity" person-days ``gained`` and ``lost`` (by
+    person; the rollups and first-seen days are already changed).
+
+    A person who stays in their cohort moves in or out of the weeks of their changed days (one
+    index read per week); one whose cohort changed (first seen, first day moved, merged away)
+    moves all their weeks, read once.
+    """
+    persons = gained.keys() | lost.keys()
+    movers: list[int] = []
+    stayers: list[int] = []
+    for person in persons:
+        before, after = spans.before.get(person), spans.after.get(person)
+        same = before and after and _week(before) == _week(after)
+        (stayers if same else movers).append(person)
+    delta: Counter[tuple[date, date]] = Counter()
+    with connection.cursor() as cursor:
+        if movers:
+            days: dict[int, set[date]] = {person: set() for person in movers}
+            cursor.execute(
+                "SELECT person_id, day FROM metrics_rollup "
+                "WHERE product_id = %s AND source = 'any' AND person_id = ANY(%s)",
+                [product_id, movers],
+            )
+            for person, day in cursor:
+                days[person].add(day)
+            for person in movers:
+                now = days[person]
+                was = now - gained.get(person, set()) | lost.get(person, set())
+                if person in spans.before:
+                    delta.subtract((_week(spans.before[person]), w) for w in {*map(_week, was)})
+                if person in spans.after:
+                    delta.update((_week(spans.after[person]), w) for w in {*map(_week, now)})
+        cells = sorted(
+            {(person, _week(day)) for person in stayers for day in gained.get(person, set())}
+            | {(person, _week(day)) for person in stayers for day in lost.get(person, set())}
+        )
+        if cells:
+            cursor.execute(
+                _WEEK_DAYS,
+                {
+                    "product": product_id,
+                    "persons": [person for person, _ in cells],
+                    "weeks": [week for _, week in cells],
+                },
+            )
+            for person, week, now in cursor:
+                in_week = gained.get(person, set()), lost.get(person, set())
+                was = (
+                    now
+                    - sum(1 for d in in_week[0] if _week(d) == week)
+                    + sum(1 for d in in_week[1] if _week(d) == week)
+                )
+                delta[(_week(spans.after[person]), week)] += (now > 0) - (was > 0)
+        changes = [(cell, count) for cell, count in delta.items() if count]
+        if changes:
+            cursor.execute(
+                _COHORTS_APPLY,
+                {
+                    "product": product_id,
+                    "cohorts": [cell[0] for cell, _ in changes],
+                    "weeks": [cell[1] for cell, _ in changes],
+                    "counts": [count for _, count in changes],
+                },
+            )
 
 
 def analyze() -> None:

@@ -12,25 +12,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.db import connection
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from metrics.models import (
     Annotation,
     ChartKind,
+    CohortWeek,
     Dashboard,
     DashboardTile,
     Event,
     Experiment,
-    FirstSeen,
     Interval,
     Metric,
     MetricKind,
     MetricPoint,
     Rejection,
-    Rollup,
     WriteKey,
 )
 from pmhub.models import Product, Workspace
@@ -507,8 +505,9 @@ def retention_table(
     (persons first seen that ISO week) × weeks 0 … ``weeks`` − 1 after: the share of the cohort
     with any event in that week.
 
-    Reads first-seen days and per-person-per-day rollups (never events): two aggregate queries.
-    A week counts once it is over, within the data (as ``bucket_over``).
+    Reads the cohort table a recompute keeps (``CohortWeek``, its week 0 being the cohort's
+    size): one query of at most cohorts × weeks rows. A week counts once it is over, within the
+    data (as ``bucket_over``).
     """
     today = today or timezone.now().date()
     if last_day is None:
@@ -520,29 +519,11 @@ def retention_table(
     )
     if first_cohort > last_cohort:
         return RetentionTable(weeks=weeks, rows=[])
-    cohort_days = (first_cohort, last_cohort + timedelta(days=6))
-    sizes = dict(
-        FirstSeen.objects.filter(product=product, day__range=cohort_days)
-        .annotate(cohort=TruncWeek("day"))
-        .values("cohort")
-        .annotate(n=Count("id"))
-        .values_list("cohort", "n")
-    )
-    first_seen = FirstSeen.objects.filter(product=product, person_id=OuterRef("person_id"))
-    active = (
-        Rollup.objects.filter(
-            product=product,
-            source=ANY_ACTIVITY,
-            day__range=(first_cohort, min(known, last_cohort + timedelta(weeks=weeks, days=-1))),
-        )
-        .annotate(first=Subquery(first_seen.values("day")[:1]))
-        .filter(first__range=cohort_days)
-        .annotate(cohort=TruncWeek("first"), week=TruncWeek("day"))
-        .values("cohort", "week")
-        .annotate(n=Count("person_id", distinct=True))
-        .values_list("cohort", "week", "n")
-    )
-    returned = {(cohort, (week - cohort).days // 7): n for cohort, week, n in active}
+    cells = CohortWeek.objects.filter(
+        product=product, cohort__range=(first_cohort, last_cohort)
+    ).values_list("cohort", "week", "persons")
+    returned = {(cohort, (week - cohort).days // 7): n for cohort, week, n in cells}
+    sizes = {cohort: n for (cohort, k), n in returned.items() if k == 0}
     rows = []
     cohort = last_cohort
     while cohort >= first_cohort:

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from metrics.models import ActivityDay, DayTotal, DirtyDay, Metric, MetricPoint
+from metrics.models import ActivityDay, CohortWeek, DayTotal, DirtyDay, Metric, MetricPoint
 from metrics.services.metric_definitions import metric_create
 from metrics.services.recompute import metrics_recompute_all, metrics_recompute_dirty
 from tests.metrics import reference
@@ -93,9 +93,11 @@ def test_the_python_path_equals_the_postgresql_path(source):
     _define_extra_metrics(source)
     _ingest(source, batches[:cut])
     recompute(source.product, None, python=True)
-    python_full = _series(source.product)
+    python_full, python_cohorts = _series(source.product), _cohorts(source.product)
+    assert python_cohorts
     metrics_recompute_all(product=source.product)
     _assert_equal(_series(source.product), python_full)
+    assert _cohorts(source.product) == python_cohorts
     _ingest(source, batches[cut:])
     dirty = set(DirtyDay.objects.filter(product=source.product).values_list("day", flat=True))
     recompute(source.product, dirty, python=True)
@@ -105,7 +107,16 @@ def test_the_python_path_equals_the_postgresql_path(source):
     _assert_equal(python_incremental, reference.expected(batches))
 
 
-def _summaries(product) -> tuple[dict, dict]:
+def _cohorts(product) -> dict:
+    return {
+        (cohort, week): persons
+        for cohort, week, persons in CohortWeek.objects.filter(product=product).values_list(
+            "cohort", "week", "persons"
+        )
+    }
+
+
+def _summaries(product) -> tuple[dict, dict, dict]:
     activity = {
         (source, day, gap, week, month): persons
         for source, day, gap, week, month, persons in ActivityDay.objects.filter(
@@ -118,7 +129,7 @@ def _summaries(product) -> tuple[dict, dict]:
             product=product
         ).values_list("source", "day", "events", "value_sum", "value_count")
     }
-    return activity, totals
+    return activity, totals, _cohorts(product)
 
 
 def _track(user: str, day: str, **extra) -> dict:
@@ -134,9 +145,10 @@ def _track(user: str, day: str, **extra) -> dict:
 
 
 def test_changed_days_are_applied_to_the_summaries_as_a_rebuild_writes_them(source):
-    """A recompute of a few days applies their changes to the activity summaries (not a
-    rebuild): new persons, persons active again between two active days, a person's first day
-    moving earlier, and two persons merged, across a week and a month boundary."""
+    """A recompute of a few days applies their changes to the activity summaries and the cohort
+    table (not a rebuild): new persons, persons active again between two active days, a
+    person's first day moving earlier, and two persons merged, across a week and a month
+    boundary."""
     days = ["2026-03-02", "2026-03-09", "2026-03-20", "2026-03-30", "2026-04-02", "2026-04-15"]
     history = [_track(f"u{n}", day) for n in range(6) for day in days[n % 3 :: 2]]
     history += [
