@@ -145,7 +145,8 @@ def recompute(
             if not sql:
                 continue
             if rebuild:
-                pg_compute.activity_rebuild(product.pk, selection.source)
+                is_any = selection.source == ANY
+                pg_compute.activity_rebuild(product.pk, selection.source, spans=is_any)
                 continue
             created: set[PersonDay] = set()
             if pending and not staged:
@@ -164,9 +165,7 @@ def recompute(
         dirty |= added
         if not dirty:
             return Result(days=0, points=0)
-        if days is None and sql:
-            pg_compute.first_seen_rebuild(product.pk)
-            pg_compute.cohorts_rebuild(product.pk)
+        if sql and rebuild:  # first-seen days and cohorts were rebuilt with the summaries
             pg_compute.analyze()
             first_changed = dirty
         elif any_changes is not None:
@@ -175,10 +174,7 @@ def recompute(
             first_changed = spans.changed
         else:
             first_changed = _rebuild_first_seen(product, dirty)
-            if sql:
-                pg_compute.cohorts_rebuild(product.pk)
-            else:
-                _rebuild_cohorts(product)
+            _rebuild_cohorts(product)
         new_range = _day_range(product)
         if new_range is None:
             MetricPoint.objects.filter(metric__product=product).delete()

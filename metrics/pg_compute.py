@@ -23,39 +23,59 @@ _UNIT: dict[str, str] = {Interval.DAY: "day", Interval.WEEK: "week", Interval.MO
 
 # One sort of a selection's rollups by person and day gives the activity summaries: for each
 # person-day, the days until the person's next active day and whether it is their first active
-# day of its week and month. A full recompute writes them from scratch; an incremental one
-# applies the difference its changed person-days make (activity_apply).
+# day of its week and month. For "any activity" the same sort gives each person's first and last
+# days and the cohort table. A full recompute writes them from scratch; an incremental one
+# applies the difference its changed person-days make (activity_apply, first_seen_apply,
+# cohorts_apply).
 _ACTIVITY_REBUILD = """
 DELETE FROM metrics_activityday WHERE product_id = %(product)s AND source = %(source)s;
-DELETE FROM metrics_daytotal WHERE product_id = %(product)s AND source = %(source)s;
-INSERT INTO metrics_activityday
-    (product_id, source, day, gap, first_in_week, first_in_month, persons)
-SELECT %(product)s, %(source)s, day, LEAST(COALESCE(gap, %(none)s), %(none)s),
-       previous IS NULL OR date_trunc('week', previous) <> date_trunc('week', day),
-       previous IS NULL OR date_trunc('month', previous) <> date_trunc('month', day),
-       COUNT(*)
-FROM (
-    SELECT day,
+DELETE FROM metrics_daytotal WHERE product_id = %(product)s AND source = %(source)s;{clear}
+WITH days AS MATERIALIZED (
+    SELECT person_id, day, events, value_sum, value_count,
            LAG(day) OVER per_person AS previous,
-           LEAD(day) OVER per_person - day AS gap
+           LEAD(day) OVER per_person - day AS gap,
+           first_value(day) OVER per_person AS first
     FROM metrics_rollup
     WHERE product_id = %(product)s AND source = %(source)s
     WINDOW per_person AS (PARTITION BY person_id ORDER BY day)
-) AS days
-GROUP BY 3, 4, 5, 6;
-INSERT INTO metrics_daytotal (product_id, source, day, events, value_sum, value_count)
-SELECT %(product)s, %(source)s, day, SUM(events), COALESCE(SUM(value_sum), 0), SUM(value_count)
-FROM metrics_rollup
-WHERE product_id = %(product)s AND source = %(source)s
-GROUP BY day;
+), activity AS (
+    INSERT INTO metrics_activityday
+        (product_id, source, day, gap, first_in_week, first_in_month, persons)
+    SELECT %(product)s, %(source)s, day, LEAST(COALESCE(gap, %(none)s), %(none)s),
+           previous IS NULL OR date_trunc('week', previous) <> date_trunc('week', day),
+           previous IS NULL OR date_trunc('month', previous) <> date_trunc('month', day),
+           COUNT(*)
+    FROM days GROUP BY 3, 4, 5, 6
+), totals AS (
+    INSERT INTO metrics_daytotal (product_id, source, day, events, value_sum, value_count)
+    SELECT %(product)s, %(source)s, day, SUM(events), COALESCE(SUM(value_sum), 0),
+           SUM(value_count)
+    FROM days GROUP BY day
+){spans}
+SELECT 1
 """
+_SPANS_REBUILD = """, cohorts AS (
+    INSERT INTO metrics_cohortweek (product_id, cohort, week, persons)
+    SELECT %(product)s, date_trunc('week', first)::date, date_trunc('week', day)::date, COUNT(*)
+    FROM days
+    WHERE previous IS NULL OR date_trunc('week', previous) <> date_trunc('week', day)
+    GROUP BY 2, 3
+), spans AS (
+    INSERT INTO metrics_firstseen (product_id, person_id, day, last_day)
+    SELECT %(product)s, person_id, first, day FROM days WHERE gap IS NULL
+)"""
+_SPANS_CLEAR = """
+DELETE FROM metrics_cohortweek WHERE product_id = %(product)s;
+DELETE FROM metrics_firstseen WHERE product_id = %(product)s;"""
 
 
-def activity_rebuild(product_id: int, source: str) -> None:
-    """Write ``source``'s activity summaries from all its rollups."""
+def activity_rebuild(product_id: int, source: str, *, spans: bool = False) -> None:
+    """Write ``source``'s activity summaries from all its rollups; with ``spans`` (the "any
+    activity" selection) also every person's first and last days and the cohort table."""
     params: dict[str, Any] = {"product": product_id, "source": source, "none": NO_NEXT_DAY}
+    sql = _ACTIVITY_REBUILD.replace("{clear}", _SPANS_CLEAR if spans else "")
     with connection.cursor() as cursor:
-        cursor.execute(_ACTIVITY_REBUILD, params)
+        cursor.execute(sql.replace("{spans}", _SPANS_REBUILD if spans else ""), params)
 
 
 _DAY_TOTALS = """
@@ -304,18 +324,6 @@ def new_user_counts(product_id: int, interval: str, low: date, high: date) -> di
         return {row[0]: int(row[1]) for row in cursor}
 
 
-def first_seen_rebuild(product_id: int) -> None:
-    """Write every person's first and last days from the "any activity" rollups (a full
-    recompute)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO metrics_firstseen (product_id, person_id, day, last_day) "
-            "SELECT %s, person_id, MIN(day), MAX(day) FROM metrics_rollup "
-            "WHERE product_id = %s AND source = 'any' GROUP BY person_id",
-            [product_id, product_id],
-        )
-
-
 _SPANS = """
 SELECT c.person_id,
        (SELECT day FROM metrics_rollup AS r
@@ -384,20 +392,6 @@ def first_seen_apply(product_id: int, persons: Iterable[int]) -> SpanChange:
     )
 
 
-_COHORTS_REBUILD = """
-DELETE FROM metrics_cohortweek WHERE product_id = %(product)s;
-INSERT INTO metrics_cohortweek (product_id, cohort, week, persons)
-SELECT %(product)s, f.cohort, w.week, COUNT(*)
-FROM (
-    SELECT person_id, date_trunc('week', day)::date AS cohort
-    FROM metrics_firstseen WHERE product_id = %(product)s
-) AS f
-JOIN (
-    SELECT DISTINCT person_id, date_trunc('week', day)::date AS week
-    FROM metrics_rollup WHERE product_id = %(product)s AND source = 'any'
-) AS w USING (person_id)
-GROUP BY 2, 3;
-"""
 # How many "any activity" days each (person, ISO week) has now.
 _WEEK_DAYS = """
 SELECT c.person_id, c.week,
@@ -414,12 +408,6 @@ FROM unnest(%(cohorts)s::date[], %(weeks)s::date[], %(counts)s::int[])
 ON CONFLICT (product_id, cohort, week) DO UPDATE SET persons = c.persons + excluded.persons;
 DELETE FROM metrics_cohortweek WHERE product_id = %(product)s AND persons = 0;
 """
-
-
-def cohorts_rebuild(product_id: int) -> None:
-    """Write the whole cohort table of a product from its first-seen days and rollups."""
-    with connection.cursor() as cursor:
-        cursor.execute(_COHORTS_REBUILD, {"product": product_id})
 
 
 def _week(day: date) -> date:
@@ -505,7 +493,9 @@ def analyze() -> None:
     bulk rewrite, before autovacuum has looked, the planner would guess and may scan instead.
     """
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE metrics_rollup, metrics_activityday, metrics_firstseen")
+        cursor.execute(
+            "ANALYZE metrics_rollup, metrics_activityday, metrics_firstseen, metrics_cohortweek"
+        )
 
 
 def tune_session() -> None:
