@@ -138,6 +138,8 @@ def dashboard_tile_add(
 ) -> DashboardTile:
     """Add a tile at the end of ``dashboard``; records ``dashboard.tile_added``."""
     _check_tile(dashboard, metric, {"kind": kind, "interval": interval, "width": width})
+    if metric.product.is_archived:  # its series stop; existing tiles keep showing its past
+        raise ApplicationError("Pick a metric of a product that is not archived.", field="metric")
     tiles = _locked_tiles(dashboard)
     if len(tiles) >= TILES_MAX:
         raise ApplicationError(f"A dashboard holds at most {TILES_MAX} tiles.", field="metric")

@@ -110,6 +110,16 @@ def test_a_tile_that_cannot_be_drawn_is_refused(board, tenant_a, key, fields, fi
     assert board.tiles.count() == 3
 
 
+def test_a_metric_of_an_archived_product_is_refused(tenant_a):
+    other = services.product_create(workspace=tenant_a.workspace, actor=tenant_a.owner, name="Old")
+    overview = dashboard_create(workspace=tenant_a.workspace, actor=tenant_a.owner, name="All")
+    services.product_set_archived(product=other, actor=tenant_a.owner, archived=True)
+    with pytest.raises(ApplicationError) as refused:
+        dashboard_tile_add(dashboard=overview, actor=tenant_a.owner, metric=_metric(other, "dau"))
+    assert refused.value.field == "metric"
+    assert not overview.tiles.exists()
+
+
 def test_heatmap_and_funnel_tiles_draw_retention_and_funnel_metrics(board, tenant_a):
     funnel = metric_create(
         product=tenant_a.product,
