@@ -97,10 +97,13 @@ class Series:
 
 # The series API's read, the hottest of dashboards: a statement written once costs far less CPU
 # than compiling the equivalent queryset on every request (the unique key serves it).
-_SERIES_SQL = (
-    f"SELECT bucket, value, computed_at, detail FROM {MetricPoint._meta.db_table} "  # noqa: S608
-    "WHERE metric_id = %s AND interval = %s AND bucket BETWEEN %s AND %s ORDER BY bucket"
-)
+# Only the latest ``computed_at`` is sent: parsing a timestamp per point was a sixth of a request.
+_SERIES_SQL = """
+SELECT bucket, value, CASE WHEN row_number() OVER (ORDER BY computed_at DESC) = 1
+                           THEN computed_at END, detail
+FROM metrics_metricpoint
+WHERE metric_id = %s AND interval = %s AND bucket BETWEEN %s AND %s ORDER BY bucket
+"""
 
 
 def metric_series(
@@ -128,7 +131,7 @@ def metric_series(
             (bucket, value, computed, json.loads(detail) if isinstance(detail, str) else detail)
             for bucket, value, computed, detail in cursor.fetchall()
         ]
-    computed = max((row[2] for row in rows), default=None)
+    computed = next((row[2] for row in rows if row[2] is not None), None)
     return Series(
         metric=metric,
         interval=interval,
