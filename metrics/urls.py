@@ -3,7 +3,8 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from metrics import api, dashboard_api, dashboard_pages, pages, views
+from metrics import dashboard_pages, pages, views
+from metrics.api import annotations, dashboards, definitions, events, experiments, write_keys
 
 # Event ingestion at the server root, exactly where the SDKs send (no trailing-slash redirects).
 ingest_urlpatterns = [
@@ -17,58 +18,64 @@ ingest_urlpatterns = [
 
 # The API, mounted under /api/v1/ in the ``api:metrics`` namespace.
 router = SimpleRouter()
-router.register("write-keys", api.WriteKeyViewSet, basename="write-key")
-router.register("dashboards", dashboard_api.DashboardViewSet, basename="dashboard")
+router.register("write-keys", write_keys.WriteKeyViewSet, basename="write-key")
+router.register("dashboards", dashboards.DashboardViewSet, basename="dashboard")
 
 _PRODUCT = r"^products/(?P<product_pk>[0-9]{1,18})"
 _TILES = r"^dashboards/(?P<dashboard_pk>[0-9]{1,18})/tiles"
 api_urlpatterns = [
     *router.urls,
-    re_path(rf"{_PRODUCT}/events/$", api.EventListView.as_view(), name="event-list"),
-    re_path(rf"{_PRODUCT}/rejections/$", api.RejectionListView.as_view(), name="rejection-list"),
-    re_path(rf"{_PRODUCT}/metrics/$", api.MetricListView.as_view(), name="metric-list"),
+    re_path(rf"{_PRODUCT}/events/$", events.EventListView.as_view(), name="event-list"),
+    re_path(rf"{_PRODUCT}/rejections/$", events.RejectionListView.as_view(), name="rejection-list"),
+    re_path(rf"{_PRODUCT}/metrics/$", definitions.MetricListView.as_view(), name="metric-list"),
     re_path(
         rf"{_PRODUCT}/metrics/(?P<key>[-a-zA-Z0-9_]{{1,60}})/$",
-        api.MetricDetailView.as_view(),
+        definitions.MetricDetailView.as_view(),
         name="metric-detail",
     ),
     re_path(
         rf"{_PRODUCT}/metrics/(?P<key>[-a-zA-Z0-9_]{{1,60}})/series/$",
-        api.SeriesView.as_view(),
+        definitions.SeriesView.as_view(),
         name="metric-series",
     ),
     re_path(
-        rf"{_PRODUCT}/kpis/$", dashboard_api.ProductKpiListView.as_view(), name="product-kpi-list"
+        rf"{_PRODUCT}/kpis/$", dashboards.ProductKpiListView.as_view(), name="product-kpi-list"
     ),
-    path("kpis/", dashboard_api.WorkspaceKpiListView.as_view(), name="kpi-list"),
-    re_path(
-        rf"{_TILES}/$", dashboard_api.DashboardTileListView.as_view(), name="dashboard-tile-list"
-    ),
+    path("kpis/", dashboards.WorkspaceKpiListView.as_view(), name="kpi-list"),
+    re_path(rf"{_TILES}/$", dashboards.DashboardTileListView.as_view(), name="dashboard-tile-list"),
     re_path(
         rf"{_TILES}/(?P<tile_pk>[0-9]{{1,18}})/$",
-        dashboard_api.DashboardTileDetailView.as_view(),
+        dashboards.DashboardTileDetailView.as_view(),
         name="dashboard-tile-detail",
     ),
     re_path(
         rf"{_TILES}/(?P<tile_pk>[0-9]{{1,18}})/move/$",
-        dashboard_api.DashboardTileMoveView.as_view(),
+        dashboards.DashboardTileMoveView.as_view(),
         name="dashboard-tile-move",
     ),
-    re_path(rf"{_PRODUCT}/annotations/$", api.AnnotationListView.as_view(), name="annotation-list"),
+    re_path(
+        rf"{_PRODUCT}/annotations/$",
+        annotations.AnnotationListView.as_view(),
+        name="annotation-list",
+    ),
     re_path(
         rf"{_PRODUCT}/annotations/(?P<pk>[0-9]{{1,18}})/$",
-        api.AnnotationDetailView.as_view(),
+        annotations.AnnotationDetailView.as_view(),
         name="annotation-detail",
     ),
-    re_path(rf"{_PRODUCT}/experiments/$", api.ExperimentListView.as_view(), name="experiment-list"),
+    re_path(
+        rf"{_PRODUCT}/experiments/$",
+        experiments.ExperimentListView.as_view(),
+        name="experiment-list",
+    ),
     re_path(
         rf"{_PRODUCT}/experiments/(?P<key>[-a-zA-Z0-9_]{{1,60}})/$",
-        api.ExperimentDetailView.as_view(),
+        experiments.ExperimentDetailView.as_view(),
         name="experiment-detail",
     ),
     re_path(
         rf"{_PRODUCT}/experiments/(?P<key>[-a-zA-Z0-9_]{{1,60}})/decision/$",
-        api.ExperimentDecisionView.as_view(),
+        experiments.ExperimentDecisionView.as_view(),
         name="experiment-decision",
     ),
 ]

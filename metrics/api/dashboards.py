@@ -1,8 +1,7 @@
 """REST API of the KPI dashboards: KPIs as a resource, and user-arranged dashboards.
 
-Beside ``metrics.api`` (events, metric definitions, series, experiments), which is past the size
-where a module is split by noun. The same rules: thin views, strict input serializers, services
-write, selectors read (the same ones the dashboard pages use), ``capabilities`` per method.
+The same rules as the other resources: thin views, strict input serializers, services write,
+selectors read (the same ones the dashboard pages use), ``capabilities`` per method.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from metrics import selectors
-from metrics.api import PRODUCT_PATH, WorkspaceProductField
+from metrics.api.common import PRODUCT_PATH, WorkspaceProductField
 from metrics.models import (
     ChartKind,
     Dashboard,
