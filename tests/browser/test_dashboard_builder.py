@@ -73,7 +73,10 @@ def test_a_tile_dragged_to_the_front_stays_there_after_a_reload(page, demo, log_
     for step in range(1, 21):  # SortableJS follows the pointer: move as a hand would
         page.mouse.move(x0 + (x1 - x0) * step / 20, y0 + (y1 - y0) * step / 20)
         page.wait_for_timeout(20)
-    page.mouse.up()
+    # The drop reorders the page at once; the order is saved by the POST it sends: wait for it.
+    with page.expect_response(lambda r: r.request.method == "POST" and "move" in r.url) as saved:
+        page.mouse.up()
+    assert saved.value.ok
     page.wait_for_function(ORDER.replace("return tiles", "return tiles.length && tiles"))
     expect(page.get_by_test_id("dashboard-tile").first).to_contain_text("Revenue")
 
