@@ -1,0 +1,197 @@
+"""Writes of the roadmaps app with a rule: objectives and key results.
+
+Keyword-only, atomic; each refuses bad input with an ``ApplicationError`` naming the field and
+records the audit trail.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from metrics.models import Metric
+from pmhub.audit import audit_record, diff_fields
+from pmhub.errors import ApplicationError
+from pmhub.models import Membership, Product, Workspace
+from roadmaps.models import Direction, KeyResult, Objective
+
+OBJECTIVE_FIELDS = ("title", "description", "period", "starts_on", "ends_on", "owner", "parent")
+KEY_RESULT_FIELDS = (
+    "title",
+    "unit",
+    "direction",
+    "start_value",
+    "target_value",
+    "current_value",
+    "metric",
+    "owner",
+    "position",
+)
+
+
+def _check_owner(workspace: Workspace, owner: User | None) -> None:
+    if (
+        owner is not None
+        and not Membership.objects.filter(workspace=workspace, user=owner).exists()
+    ):
+        raise ApplicationError("The owner must be a member of this workspace.", field="owner")
+
+
+def _check_objective(objective: Objective) -> None:
+    if not objective.title.strip():
+        raise ApplicationError("Give the objective a title.", field="title")
+    if not isinstance(objective.starts_on, date) or not isinstance(objective.ends_on, date):
+        raise ApplicationError("A period needs a start and an end date.", field="starts_on")
+    if objective.ends_on < objective.starts_on:
+        raise ApplicationError("The period must end on or after its start.", field="ends_on")
+    if objective.product is not None and objective.product.workspace_id != objective.workspace_id:
+        raise ApplicationError("No product of this workspace has this id.", field="product")
+    _check_owner(objective.workspace, objective.owner)
+    parent = objective.parent
+    if parent is not None:
+        if parent.workspace_id != objective.workspace_id:
+            raise ApplicationError("No objective of this workspace has this id.", field="parent")
+        seen = {objective.pk}
+        while parent is not None:  # an objective may not sit under itself, however deep
+            if parent.pk in seen:
+                raise ApplicationError(
+                    "An objective cannot be aligned under itself or its own children.",
+                    field="parent",
+                )
+            seen.add(parent.pk)
+            parent = parent.parent
+
+
+@transaction.atomic
+def objective_create(
+    *, workspace: Workspace, actor: User, product: Product | None = None, **fields: Any
+) -> Objective:
+    """Create an objective of ``product`` (or of the company); records ``objective.created``."""
+    unknown = set(fields) - set(OBJECTIVE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown objective fields: {', '.join(sorted(unknown))}")
+    objective = Objective(workspace=workspace, product=product, **fields)
+    _check_objective(objective)
+    objective.save()
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="objective.created",
+        target=objective,
+        product=product,
+    )
+    return objective
+
+
+@transaction.atomic
+def objective_update(*, objective: Objective, actor: User, **fields: Any) -> Objective:
+    """Change ``fields`` of ``objective``; records ``objective.updated`` with what changed."""
+    unknown = set(fields) - set(OBJECTIVE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown objective fields: {', '.join(sorted(unknown))}")
+    changes = diff_fields(objective, fields)
+    for name, value in fields.items():
+        setattr(objective, name, value)
+    _check_objective(objective)
+    objective.save()
+    audit_record(
+        workspace=objective.workspace,
+        actor=actor,
+        action="objective.updated",
+        target=objective,
+        product=objective.product,
+        changes=changes,
+    )
+    return objective
+
+
+def _check_key_result(key_result: KeyResult) -> None:
+    if not key_result.title.strip():
+        raise ApplicationError("Give the key result a title.", field="title")
+    if key_result.direction not in Direction.values:
+        raise ApplicationError("The direction is increase or decrease.", field="direction")
+    start, target = key_result.start_value, key_result.target_value
+    for name, value in (("start_value", start), ("target_value", target)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ApplicationError("Give a number.", field=name)
+    if start == target:
+        raise ApplicationError(
+            "The target must differ from the start: progress is measured between them.",
+            field="target_value",
+        )
+    if (key_result.direction == Direction.INCREASE) != (target > start):
+        raise ApplicationError(
+            f"To {key_result.direction}, the target must be "
+            f"{'above' if key_result.direction == Direction.INCREASE else 'below'} the start.",
+            field="target_value",
+        )
+    objective = key_result.objective
+    metric = key_result.metric
+    if metric is not None:
+        same_product = objective.product_id is None or metric.product_id == objective.product_id
+        if metric.product.workspace_id != objective.workspace_id or not same_product:
+            raise ApplicationError(
+                "Pick a metric of the objective's product (or, for a company objective, of a "
+                "product of this workspace).",
+                field="metric",
+            )
+        if key_result.current_value is not None:
+            raise ApplicationError(
+                "A key result measured by a metric takes its current value from it.",
+                field="current_value",
+            )
+    _check_owner(objective.workspace, key_result.owner)
+
+
+@transaction.atomic
+def key_result_create(*, objective: Objective, actor: User, **fields: Any) -> KeyResult:
+    """Add a key result to ``objective``; records ``key_result.created``."""
+    unknown = set(fields) - set(KEY_RESULT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown key result fields: {', '.join(sorted(unknown))}")
+    fields.setdefault("position", objective.key_results.count())
+    key_result = KeyResult(objective=objective, **fields)
+    _check_key_result(key_result)
+    key_result.save()
+    audit_record(
+        workspace=objective.workspace,
+        actor=actor,
+        action="key_result.created",
+        target=key_result,
+        product=objective.product,
+    )
+    return key_result
+
+
+@transaction.atomic
+def key_result_update(*, key_result: KeyResult, actor: User, **fields: Any) -> KeyResult:
+    """Change ``fields`` of ``key_result``; records ``key_result.updated`` with what changed."""
+    unknown = set(fields) - set(KEY_RESULT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown key result fields: {', '.join(sorted(unknown))}")
+    changes = diff_fields(key_result, fields)
+    for name, value in fields.items():
+        setattr(key_result, name, value)
+    _check_key_result(key_result)
+    key_result.save()
+    audit_record(
+        workspace=key_result.objective.workspace,
+        actor=actor,
+        action="key_result.updated",
+        target=key_result,
+        product=key_result.objective.product,
+        changes=changes,
+    )
+    return key_result
+
+
+def metric_for_key_result(*, workspace: Workspace, metric_id: int) -> Metric | None:
+    """A metric of ``workspace`` by id (None if there is none), for a key result to read."""
+    return (
+        Metric.objects.select_related("product")
+        .filter(pk=metric_id, product__workspace=workspace)
+        .first()
+    )
