@@ -6,8 +6,9 @@ records the audit trail.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -30,6 +31,42 @@ KEY_RESULT_FIELDS = (
     "owner",
     "position",
 )
+
+
+def _reject_unknown(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = set(fields) - set(allowed)
+    if unknown:  # a programming error (views pass validated fields), not a user's
+        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
+
+
+M = TypeVar("M", Objective, KeyResult)
+
+
+def _change(
+    instance: M,
+    actor: User,
+    fields: dict[str, Any],
+    *,
+    check: Callable[[M], None],
+    action: str,
+    workspace: Workspace,
+    product: Product | None,
+) -> M:
+    """Set ``fields`` on ``instance``, check its rules, save it and record ``action``."""
+    changes = diff_fields(instance, fields)
+    for name, value in fields.items():
+        setattr(instance, name, value)
+    check(instance)
+    instance.save()
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action=action,
+        target=instance,
+        product=product,
+        changes=changes,
+    )
+    return instance
 
 
 def _check_owner(workspace: Workspace, owner: User | None) -> None:
@@ -70,9 +107,7 @@ def objective_create(
     *, workspace: Workspace, actor: User, product: Product | None = None, **fields: Any
 ) -> Objective:
     """Create an objective of ``product`` (or of the company); records ``objective.created``."""
-    unknown = set(fields) - set(OBJECTIVE_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown objective fields: {', '.join(sorted(unknown))}")
+    _reject_unknown(fields, OBJECTIVE_FIELDS)
     objective = Objective(workspace=workspace, product=product, **fields)
     _check_objective(objective)
     objective.save()
@@ -89,23 +124,16 @@ def objective_create(
 @transaction.atomic
 def objective_update(*, objective: Objective, actor: User, **fields: Any) -> Objective:
     """Change ``fields`` of ``objective``; records ``objective.updated`` with what changed."""
-    unknown = set(fields) - set(OBJECTIVE_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown objective fields: {', '.join(sorted(unknown))}")
-    changes = diff_fields(objective, fields)
-    for name, value in fields.items():
-        setattr(objective, name, value)
-    _check_objective(objective)
-    objective.save()
-    audit_record(
-        workspace=objective.workspace,
-        actor=actor,
+    _reject_unknown(fields, OBJECTIVE_FIELDS)
+    return _change(
+        objective,
+        actor,
+        fields,
+        check=_check_objective,
         action="objective.updated",
-        target=objective,
+        workspace=objective.workspace,
         product=objective.product,
-        changes=changes,
     )
-    return objective
 
 
 def _check_key_result(key_result: KeyResult) -> None:
@@ -149,9 +177,7 @@ def _check_key_result(key_result: KeyResult) -> None:
 @transaction.atomic
 def key_result_create(*, objective: Objective, actor: User, **fields: Any) -> KeyResult:
     """Add a key result to ``objective``; records ``key_result.created``."""
-    unknown = set(fields) - set(KEY_RESULT_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown key result fields: {', '.join(sorted(unknown))}")
+    _reject_unknown(fields, KEY_RESULT_FIELDS)
     fields.setdefault("position", objective.key_results.count())
     key_result = KeyResult(objective=objective, **fields)
     _check_key_result(key_result)
@@ -169,23 +195,17 @@ def key_result_create(*, objective: Objective, actor: User, **fields: Any) -> Ke
 @transaction.atomic
 def key_result_update(*, key_result: KeyResult, actor: User, **fields: Any) -> KeyResult:
     """Change ``fields`` of ``key_result``; records ``key_result.updated`` with what changed."""
-    unknown = set(fields) - set(KEY_RESULT_FIELDS)
-    if unknown:
-        raise TypeError(f"unknown key result fields: {', '.join(sorted(unknown))}")
-    changes = diff_fields(key_result, fields)
-    for name, value in fields.items():
-        setattr(key_result, name, value)
-    _check_key_result(key_result)
-    key_result.save()
-    audit_record(
-        workspace=key_result.objective.workspace,
-        actor=actor,
+    _reject_unknown(fields, KEY_RESULT_FIELDS)
+    objective = key_result.objective
+    return _change(
+        key_result,
+        actor,
+        fields,
+        check=_check_key_result,
         action="key_result.updated",
-        target=key_result,
-        product=key_result.objective.product,
-        changes=changes,
+        workspace=objective.workspace,
+        product=objective.product,
     )
-    return key_result
 
 
 def metric_for_key_result(*, workspace: Workspace, metric_id: int) -> Metric | None:
