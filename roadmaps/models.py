@@ -143,3 +143,81 @@ class KeyResult(models.Model):
             return None
         share = (current - self.start_value) / (self.target_value - self.start_value)
         return min(1.0, max(0.0, share))
+
+
+class Horizon(models.TextChoices):
+    NOW = "now", "Now"
+    NEXT = "next", "Next"
+    LATER = "later", "Later"
+
+
+class InitiativeStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Theme(models.Model):
+    """A product's theme, with the colour its initiatives are drawn in."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(max_length=80)
+    colour = models.CharField(max_length=7, default="#6c757d")  # "#rrggbb"
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["product", "name"], name="theme_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Initiative(models.Model):
+    """An epic or theme of work on a product's roadmap, in a horizon column at a ``rank``.
+
+    ``rank`` is a fractional key (``pmhub.ranking``): moving an initiative rewrites only its own.
+    """
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="initiatives")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)  # Markdown, sanitized when rendered
+    status = models.CharField(
+        max_length=12, choices=InitiativeStatus.choices, default=InitiativeStatus.PROPOSED
+    )
+    horizon = models.CharField(max_length=5, choices=Horizon.choices, default=Horizon.LATER)
+    rank = models.CharField(max_length=64)
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    theme = models.ForeignKey(
+        Theme, on_delete=models.SET_NULL, null=True, blank=True, related_name="initiatives"
+    )
+    confidence = models.PositiveSmallIntegerField(null=True, blank=True)  # percent
+    objectives = models.ManyToManyField(Objective, blank=True, related_name="initiatives")
+    depends_on = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="blocks"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["horizon", "rank"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="initiative_dates_in_order",
+            )
+        ]
+        indexes = [models.Index(fields=["product", "horizon", "rank"], name="initiative_column")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -17,7 +17,15 @@ from metrics.models import Metric
 from pmhub.audit import audit_record, diff_fields
 from pmhub.errors import ApplicationError
 from pmhub.models import Membership, Product, Workspace
-from roadmaps.models import Direction, KeyResult, Objective
+from pmhub.ranking import rank_between
+from roadmaps.models import (
+    Direction,
+    Horizon,
+    Initiative,
+    InitiativeStatus,
+    KeyResult,
+    Objective,
+)
 
 OBJECTIVE_FIELDS = ("title", "description", "period", "starts_on", "ends_on", "owner", "parent")
 KEY_RESULT_FIELDS = (
@@ -39,7 +47,7 @@ def _reject_unknown(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
 
 
-M = TypeVar("M", Objective, KeyResult)
+M = TypeVar("M", Objective, KeyResult, Initiative)
 
 
 def _change(
@@ -214,4 +222,155 @@ def metric_for_key_result(*, workspace: Workspace, metric_id: int) -> Metric | N
         Metric.objects.select_related("product")
         .filter(pk=metric_id, product__workspace=workspace)
         .first()
+    )
+
+
+# --- Initiatives ----------------------------------------------------------------------------------
+
+INITIATIVE_FIELDS = (
+    "title",
+    "description",
+    "status",
+    "horizon",
+    "starts_on",
+    "ends_on",
+    "owner",
+    "theme",
+    "confidence",
+)
+
+
+def _check_initiative(initiative: Initiative) -> None:
+    if not initiative.title.strip():
+        raise ApplicationError("Give the initiative a title.", field="title")
+    if initiative.status not in InitiativeStatus.values:
+        raise ApplicationError(
+            f"Choose one of {', '.join(InitiativeStatus.values)}.", field="status"
+        )
+    if initiative.horizon not in Horizon.values:
+        raise ApplicationError("Choose now, next or later.", field="horizon")
+    starts, ends = initiative.starts_on, initiative.ends_on
+    if starts is not None and ends is not None and ends < starts:
+        raise ApplicationError("The initiative must end on or after its start.", field="ends_on")
+    confidence = initiative.confidence
+    if confidence is not None and not 0 <= confidence <= 100:
+        raise ApplicationError("Confidence is a percentage, 0 to 100.", field="confidence")
+    if initiative.theme is not None and initiative.theme.product_id != initiative.product_id:
+        raise ApplicationError("Pick a theme of the initiative's product.", field="theme")
+    _check_owner(initiative.product.workspace, initiative.owner)
+
+
+def _last_rank(product: Product, horizon: str) -> str | None:
+    return (
+        Initiative.objects.filter(product=product, horizon=horizon)
+        .order_by("-rank")
+        .values_list("rank", flat=True)
+        .first()
+    )
+
+
+@transaction.atomic
+def initiative_create(*, product: Product, actor: User, **fields: Any) -> Initiative:
+    """Add an initiative at the bottom of its horizon; records ``initiative.created``."""
+    _reject_unknown(fields, INITIATIVE_FIELDS)
+    initiative = Initiative(product=product, **fields)
+    _check_initiative(initiative)
+    initiative.rank = rank_between(_last_rank(product, initiative.horizon), None)
+    initiative.save()
+    audit_record(
+        workspace=product.workspace,
+        actor=actor,
+        action="initiative.created",
+        target=initiative,
+        product=product,
+    )
+    return initiative
+
+
+@transaction.atomic
+def initiative_update(*, initiative: Initiative, actor: User, **fields: Any) -> Initiative:
+    """Change ``fields`` of ``initiative``; records ``initiative.updated`` with what changed."""
+    _reject_unknown(fields, tuple(name for name in INITIATIVE_FIELDS if name != "horizon"))
+    return _change(
+        initiative,
+        actor,
+        fields,
+        check=_check_initiative,
+        action="initiative.updated",
+        workspace=initiative.product.workspace,
+        product=initiative.product,
+    )
+
+
+@transaction.atomic
+def initiative_move(
+    *, initiative: Initiative, actor: User, horizon: str, before: Initiative | None = None
+) -> Initiative:
+    """Put ``initiative`` in ``horizon`` just above ``before`` (None: at the bottom).
+
+    Writes one row, the initiative's own: its new rank is a key between its new neighbours.
+    Records ``initiative.moved``.
+    """
+    if horizon not in Horizon.values:
+        raise ApplicationError("Choose now, next or later.", field="horizon")
+    column = Initiative.objects.filter(product=initiative.product_id, horizon=horizon).exclude(
+        pk=initiative.pk
+    )
+    if before is not None:
+        if before.product_id != initiative.product_id or before.horizon != horizon:
+            raise ApplicationError("Drop it next to an initiative of that column.", field="before")
+        above = column.filter(rank__lt=before.rank).order_by("-rank").values_list("rank", flat=True)
+        new_rank = rank_between(above.first(), before.rank)
+    else:
+        new_rank = rank_between(
+            column.order_by("-rank").values_list("rank", flat=True).first(), None
+        )
+    changes = {"horizon": [initiative.horizon, horizon]} if initiative.horizon != horizon else {}
+    Initiative.objects.filter(pk=initiative.pk).update(horizon=horizon, rank=new_rank)
+    initiative.horizon, initiative.rank = horizon, new_rank
+    audit_record(
+        workspace=initiative.product.workspace,
+        actor=actor,
+        action="initiative.moved",
+        target=initiative,
+        product=initiative.product,
+        changes=changes,
+    )
+    return initiative
+
+
+@transaction.atomic
+def initiative_depend(*, initiative: Initiative, actor: User, depends_on: Initiative) -> None:
+    """Record that ``initiative`` depends on ``depends_on``; a cycle is refused.
+
+    Records ``initiative.dependency_added``.
+    """
+    if depends_on.product.workspace_id != initiative.product.workspace_id:
+        raise ApplicationError("No initiative of this workspace has this id.", field="depends_on")
+    # Walk what ``depends_on`` depends on, transitively: reaching ``initiative`` closes a loop.
+    edges: dict[int, list[int]] = {}
+    for source, target in Initiative.depends_on.through.objects.filter(
+        from_initiative__product__workspace=initiative.product.workspace_id
+    ).values_list("from_initiative_id", "to_initiative_id"):
+        edges.setdefault(source, []).append(target)
+    seen, frontier = set(), [depends_on.pk]
+    while frontier:
+        current = frontier.pop()
+        if current == initiative.pk:
+            raise ApplicationError(
+                f"“{depends_on.title}” already depends on “{initiative.title}”, directly or "
+                "through others: the dependency would be a cycle.",
+                field="depends_on",
+            )
+        if current not in seen:
+            seen.add(current)
+            frontier.extend(edges.get(current, ()))
+    initiative.depends_on.add(depends_on)
+    audit_record(
+        workspace=initiative.product.workspace,
+        actor=actor,
+        action="initiative.dependency_added",
+        target=initiative,
+        product=initiative.product,
+        changes={"depends_on": [None, depends_on.title]},
     )
