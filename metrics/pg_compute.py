@@ -127,7 +127,7 @@ FROM unnest(%(days)s::date[], %(gaps)s::smallint[], %(weeks)s::boolean[],
 ON CONFLICT (product_id, source, day, gap, first_in_week, first_in_month)
 DO UPDATE SET persons = a.persons + excluded.persons;
 DELETE FROM metrics_activityday
-WHERE product_id = %(product)s AND source = %(source)s AND persons = 0;
+WHERE product_id = %(product)s AND source = %(source)s AND day = ANY(%(days)s) AND persons = 0;
 """
 
 Key = tuple[date, int, bool, bool]

@@ -11,8 +11,6 @@ from __future__ import annotations
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BASE = len(DIGITS)
 _VALUE = {digit: n for n, digit in enumerate(DIGITS)}
-# Past this length a column is worth rebalancing.
-LONG_KEY = 24
 
 
 def rank_between(before: str | None, after: str | None) -> str:

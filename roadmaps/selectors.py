@@ -9,8 +9,6 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from metrics.models import Interval, MetricPoint
-from pmhub.models import Workspace
-from pmhub.tenancy import scope
 from roadmaps.models import KeyResult, Objective, health_of
 
 
@@ -52,8 +50,3 @@ def key_result_state(key_result: KeyResult, *, today: date | None = None) -> Key
         progress=progress,
         health=health_of(progress, key_result.objective.elapsed(today)),
     )
-
-
-def objective_list(*, workspace: Workspace) -> QuerySet[Objective]:
-    """The objectives of ``workspace``, company-level and per product, with product and owner."""
-    return scope(Objective.objects.select_related("product", "owner", "parent"), workspace)

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from metrics.models import Metric
 from pmhub.audit import audit_record, diff_fields
 from pmhub.errors import ApplicationError
 from pmhub.models import Membership, Product, Workspace
@@ -60,11 +59,18 @@ def _change(
     workspace: Workspace,
     product: Product | None,
 ) -> M:
-    """Set ``fields`` on ``instance``, check its rules, save it and record ``action``."""
-    changes = diff_fields(instance, fields)
+    """Set ``fields`` on ``instance``, check its rules, save it and record ``action`` (a new,
+    unsaved ``instance`` with no ``fields`` is created the same way)."""
+    changes = diff_fields(instance, fields) if instance.pk else {}
+    before = {name: getattr(instance, name) for name in fields}
     for name, value in fields.items():
         setattr(instance, name, value)
-    check(instance)
+    try:
+        check(instance)
+    except ApplicationError:
+        for name, value in before.items():  # a refused change leaves the caller's object as it was
+            setattr(instance, name, value)
+        raise
     instance.save()
     audit_record(
         workspace=workspace,
@@ -116,17 +122,15 @@ def objective_create(
 ) -> Objective:
     """Create an objective of ``product`` (or of the company); records ``objective.created``."""
     _reject_unknown(fields, OBJECTIVE_FIELDS)
-    objective = Objective(workspace=workspace, product=product, **fields)
-    _check_objective(objective)
-    objective.save()
-    audit_record(
-        workspace=workspace,
-        actor=actor,
+    return _change(
+        Objective(workspace=workspace, product=product, **fields),
+        actor,
+        {},
+        check=_check_objective,
         action="objective.created",
-        target=objective,
+        workspace=workspace,
         product=product,
     )
-    return objective
 
 
 @transaction.atomic
@@ -187,17 +191,15 @@ def key_result_create(*, objective: Objective, actor: User, **fields: Any) -> Ke
     """Add a key result to ``objective``; records ``key_result.created``."""
     _reject_unknown(fields, KEY_RESULT_FIELDS)
     fields.setdefault("position", objective.key_results.count())
-    key_result = KeyResult(objective=objective, **fields)
-    _check_key_result(key_result)
-    key_result.save()
-    audit_record(
-        workspace=objective.workspace,
-        actor=actor,
+    return _change(
+        KeyResult(objective=objective, **fields),
+        actor,
+        {},
+        check=_check_key_result,
         action="key_result.created",
-        target=key_result,
+        workspace=objective.workspace,
         product=objective.product,
     )
-    return key_result
 
 
 @transaction.atomic
@@ -213,15 +215,6 @@ def key_result_update(*, key_result: KeyResult, actor: User, **fields: Any) -> K
         action="key_result.updated",
         workspace=objective.workspace,
         product=objective.product,
-    )
-
-
-def metric_for_key_result(*, workspace: Workspace, metric_id: int) -> Metric | None:
-    """A metric of ``workspace`` by id (None if there is none), for a key result to read."""
-    return (
-        Metric.objects.select_related("product")
-        .filter(pk=metric_id, product__workspace=workspace)
-        .first()
     )
 
 
@@ -274,17 +267,16 @@ def initiative_create(*, product: Product, actor: User, **fields: Any) -> Initia
     """Add an initiative at the bottom of its horizon; records ``initiative.created``."""
     _reject_unknown(fields, INITIATIVE_FIELDS)
     initiative = Initiative(product=product, **fields)
-    _check_initiative(initiative)
     initiative.rank = rank_between(_last_rank(product, initiative.horizon), None)
-    initiative.save()
-    audit_record(
-        workspace=product.workspace,
-        actor=actor,
+    return _change(
+        initiative,
+        actor,
+        {},
+        check=_check_initiative,
         action="initiative.created",
-        target=initiative,
+        workspace=product.workspace,
         product=product,
     )
-    return initiative
 
 
 @transaction.atomic

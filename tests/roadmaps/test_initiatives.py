@@ -10,9 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from pmhub.errors import ApplicationError
+from pmhub.models import AuditEvent
 from pmhub.ranking import rebalanced
 from roadmaps.models import Initiative
-from roadmaps.services import initiative_create, initiative_depend, initiative_move
+from roadmaps.services import (
+    initiative_create,
+    initiative_depend,
+    initiative_move,
+    initiative_update,
+)
 
 
 def _column(product, horizon: str) -> list[str]:
@@ -86,3 +92,16 @@ def test_dates_ending_before_they_start_are_refused_naming_the_field(tenant_a):
         _add(tenant_a, "Backwards", starts_on=date(2026, 5, 1), ends_on=date(2026, 4, 1))
     assert refused.value.field == "ends_on"
     assert not Initiative.objects.exists()
+
+
+def test_an_update_is_checked_and_audited_and_leaves_the_horizon_to_moves(tenant_a):
+    initiative = _add(tenant_a, "Billing", starts_on=date(2026, 4, 1))
+    with pytest.raises(ApplicationError) as refused:
+        initiative_update(initiative=initiative, actor=tenant_a.owner, ends_on=date(2026, 3, 1))
+    assert refused.value.field == "ends_on"
+    assert Initiative.objects.get(pk=initiative.pk).ends_on is None
+    initiative_update(initiative=initiative, actor=tenant_a.owner, status="planned")
+    event = AuditEvent.objects.filter(action="initiative.updated").get()
+    assert event.changes == {"status": ["proposed", "planned"]}
+    with pytest.raises(TypeError):  # a column change is a move: it needs a place in the column
+        initiative_update(initiative=initiative, actor=tenant_a.owner, horizon="now")
