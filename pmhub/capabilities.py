@@ -45,6 +45,10 @@ class Action(StrEnum):
     WRITE_KEY_MANAGE = "write_key.manage"
     METRIC_VIEW = "metric.view"
     METRIC_MANAGE = "metric.manage"
+    ROADMAP_VIEW = "roadmap.view"
+    ROADMAP_PLAN = "roadmap.plan"
+    ROADMAP_SHARE = "roadmap.share"
+    LAUNCH_UPDATE = "launch.update"
 
 
 _EVERYONE = frozenset(Role)
@@ -72,6 +76,12 @@ CAPABILITIES: dict[Action, frozenset[Role]] = {
     Action.WRITE_KEY_MANAGE: _PLANNERS,
     Action.METRIC_VIEW: _EVERYONE,
     Action.METRIC_MANAGE: _PLANNERS,
+    Action.ROADMAP_VIEW: _EVERYONE,
+    Action.ROADMAP_PLAN: _PLANNERS,
+    # A share link shows the roadmap to anyone holding it, without login.
+    Action.ROADMAP_SHARE: _PLANNERS,
+    # The delivery team ticks launch checklists and reports health on the work it owns.
+    Action.LAUNCH_UPDATE: _MAKERS,
 }
 
 # What each action means, for docs/permissions.md.
@@ -93,6 +103,15 @@ DESCRIPTIONS: dict[Action, str] = {
     Action.WRITE_KEY_MANAGE: "Create and revoke a product's write keys (event sources)",
     Action.METRIC_VIEW: "See metric definitions, their series and KPI dashboards",
     Action.METRIC_MANAGE: "Define, change and delete a product's metrics",
+    Action.ROADMAP_VIEW: (
+        "See objectives, key results, the roadmap, releases, snapshots, competitors"
+    ),
+    Action.ROADMAP_PLAN: (
+        "Plan: objectives, key results, initiatives and their order, themes, releases, "
+        "snapshots, competitors"
+    ),
+    Action.ROADMAP_SHARE: "Create and revoke read-only share links of a product's roadmap",
+    Action.LAUNCH_UPDATE: "Tick launch checklist items, post health updates",
 }
 
 

@@ -11,6 +11,9 @@ from metrics.urls import api_urlpatterns as metrics_api_urls
 from metrics.urls import ingest_urlpatterns
 from metrics.urls import page_urlpatterns as metrics_page_urls
 from pmhub import api, health, views
+from roadmaps.urls import api_urlpatterns as roadmaps_api_urls
+from roadmaps.urls import page_urlpatterns as roadmaps_page_urls
+from roadmaps.urls import public_urlpatterns as roadmaps_public_urls
 
 router = DefaultRouter()
 router.APIRootView = api.RootView
@@ -24,6 +27,7 @@ api_urls = [
     path("workspace/", api.WorkspaceView.as_view(), name="workspace"),
     *router.urls,
     path("", include((metrics_api_urls, "metrics"))),
+    path("", include((roadmaps_api_urls, "roadmaps"))),
 ]
 
 urlpatterns = [
@@ -58,6 +62,8 @@ urlpatterns = [
     path("products/<slug:slug>/edit/", views.product_edit, name="product-edit"),
     path("products/<slug:slug>/archive/", views.product_archive, name="product-archive"),
     path("", include((metrics_page_urls, "metrics"))),
+    path("", include((roadmaps_page_urls, "roadmaps"))),
+    path("", include((roadmaps_public_urls, "roadmaps-public"))),
     # API, its schema and docs
     path("api/v1/", include((api_urls, "api"))),
     path(

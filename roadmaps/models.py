@@ -1,5 +1,6 @@
-"""Objectives and key results: what a product (or the whole company) aims at in a period, and
-the numbers that say how far it got. Initiatives, releases and snapshots join them later.
+"""Strategy and plans of a product: objectives and key results (what it aims at in a period and
+the numbers that say how far it got), initiatives on the roadmap, releases with their launch
+checklists, health updates, snapshots of the roadmap, read-only share links and competitors.
 
 Every model states how it reaches its workspace (``workspace_lookup``) for pmhub's scoping layer.
 """
@@ -66,6 +67,8 @@ class Objective(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set by its owner with a health update (the latest one's, kept here for every view).
+    health = models.CharField(max_length=10, choices=Health.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -205,6 +208,7 @@ class Initiative(models.Model):
     depends_on = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="blocks"
     )
+    health = models.CharField(max_length=10, choices=Health.choices, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -221,3 +225,220 @@ class Initiative(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class HealthUpdate(models.Model):
+    """An owner's word on how an initiative or an objective is going: a health and a short note.
+
+    The latest update's health is copied onto its subject; the rows are the history.
+    """
+
+    workspace_lookup = "workspace"
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    initiative = models.ForeignKey(
+        Initiative, on_delete=models.CASCADE, null=True, blank=True, related_name="health_updates"
+    )
+    objective = models.ForeignKey(
+        Objective, on_delete=models.CASCADE, null=True, blank=True, related_name="health_updates"
+    )
+    health = models.CharField(max_length=10, choices=Health.choices)
+    note = models.CharField(max_length=500, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(  # exactly one subject
+                condition=models.Q(initiative__isnull=True, objective__isnull=False)
+                | models.Q(initiative__isnull=False, objective__isnull=True),
+                name="health_update_one_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_health_display()}: {self.note}"
+
+
+class ReleaseStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    IN_PROGRESS = "in_progress", "In progress"
+    SHIPPED = "shipped", "Shipped"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Release(models.Model):
+    """A release or milestone of a product: a target date, notes, the initiatives it carries and
+    a launch checklist. ``shipped_on`` is set when it ships (the impact review starts there)."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="releases")
+    name = models.CharField(max_length=120)
+    target_date = models.DateField()
+    status = models.CharField(
+        max_length=12, choices=ReleaseStatus.choices, default=ReleaseStatus.PLANNED
+    )
+    notes = models.TextField(blank=True)  # Markdown release notes, sanitized when rendered
+    is_milestone = models.BooleanField(default=False)
+    shipped_on = models.DateField(null=True, blank=True)
+    initiatives = models.ManyToManyField(Initiative, blank=True, related_name="releases")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["target_date", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="release_name_unique")
+        ]
+        indexes = [models.Index(fields=["product", "target_date"], name="release_product_date")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ChecklistItem(models.Model):
+    """One task of a release's launch checklist (docs written, support briefed, …)."""
+
+    workspace_lookup = "release__product__workspace"
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="checklist")
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_on = models.DateField(null=True, blank=True)
+    done = models.BooleanField(default=False)
+    done_at = models.DateTimeField(null=True, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def overdue(self, today: date) -> bool:
+        return not self.done and self.due_on is not None and self.due_on < today
+
+
+class Snapshot(models.Model):
+    """The roadmap of a product as it was when saved: its initiatives with horizon, status, dates
+    and order (``data``), for the diff page and stakeholder updates."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="snapshots")
+    name = models.CharField(max_length=120, blank=True)
+    taken_at = models.DateTimeField()
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    automatic = models.BooleanField(default=False)  # taken by the weekly beat task
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-taken_at", "-pk"]
+        indexes = [models.Index(fields=["product", "taken_at"], name="snapshot_product_time")]
+
+    def __str__(self) -> str:
+        return self.name or f"Snapshot of {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class ShareLink(models.Model):
+    """A read-only link to a product's roadmap for people without an account.
+
+    The URL carries a signed token naming this row and its random ``nonce``; revoking, expiry or
+    a tampered token make it a 404.
+    """
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="share_links")
+    label = models.CharField(max_length=120, blank=True)
+    nonce = models.CharField(max_length=32)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.label or f"Share link {self.pk}"
+
+
+class Competitor(models.Model):
+    """A competitor of a product, a column of its feature comparison matrix."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="competitors")
+    name = models.CharField(max_length=120)
+    website = models.URLField(blank=True)
+    notes = models.TextField(blank=True)  # Markdown, sanitized when rendered
+    market_share = models.DecimalField(  # percent
+        max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="competitor_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Support(models.TextChoices):
+    YES = "yes", "Yes"
+    PARTIAL = "partial", "Partial"
+    NO = "no", "No"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class CompetitorFeature(models.Model):
+    """A row of a product's comparison matrix: a capability, and whether the product has it."""
+
+    workspace_lookup = "product__workspace"
+
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="competitor_features"
+    )
+    name = models.CharField(max_length=120)
+    ours = models.CharField(max_length=7, choices=Support.choices, default=Support.UNKNOWN)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "name"], name="competitor_feature_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeatureSupport(models.Model):
+    """A cell of the matrix: how far ``competitor`` has ``feature``; a missing cell is unknown."""
+
+    workspace_lookup = "feature__product__workspace"
+
+    feature = models.ForeignKey(CompetitorFeature, on_delete=models.CASCADE, related_name="cells")
+    competitor = models.ForeignKey(Competitor, on_delete=models.CASCADE, related_name="cells")
+    level = models.CharField(max_length=7, choices=Support.choices, default=Support.UNKNOWN)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["feature", "competitor"], name="feature_support_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.level

@@ -13,7 +13,7 @@ from pmhub.errors import ApplicationError
 from pmhub.models import AuditEvent
 from pmhub.ranking import rebalanced
 from roadmaps.models import Initiative
-from roadmaps.services import (
+from roadmaps.services.initiatives import (
     initiative_create,
     initiative_depend,
     initiative_move,

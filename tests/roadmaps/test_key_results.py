@@ -15,7 +15,7 @@ from pmhub.errors import ApplicationError
 from pmhub.models import AuditEvent
 from roadmaps.models import Health, KeyResult, Objective, health_of
 from roadmaps.selectors import key_result_state, key_results_with_values
-from roadmaps.services import (
+from roadmaps.services.okrs import (
     key_result_create,
     key_result_update,
     objective_create,
