@@ -11,8 +11,13 @@ from pmhub.audit import audit_record
 from pmhub.errors import ApplicationError
 from pmhub.models import Product
 from pmhub.ranking import rank_between
-from roadmaps.models import Horizon, Initiative, InitiativeStatus
-from roadmaps.services.writes import change_and_audit, check_owner, reject_unknown
+from roadmaps.models import Horizon, Initiative, InitiativeStatus, Objective
+from roadmaps.services.writes import (
+    change_and_audit,
+    check_owner,
+    delete_and_audit,
+    reject_unknown,
+)
 
 INITIATIVE_FIELDS = (
     "title",
@@ -159,4 +164,68 @@ def initiative_depend(*, initiative: Initiative, actor: User, depends_on: Initia
         target=initiative,
         product=initiative.product,
         changes={"depends_on": [None, depends_on.title]},
+    )
+
+
+@transaction.atomic
+def initiative_undepend(*, initiative: Initiative, actor: User, depends_on: Initiative) -> None:
+    """Drop the dependency of ``initiative`` on ``depends_on``; records
+    ``initiative.dependency_removed`` (nothing when there was none)."""
+    removed, _ = Initiative.depends_on.through.objects.filter(
+        from_initiative=initiative, to_initiative=depends_on
+    ).delete()
+    if removed:
+        audit_record(
+            workspace=initiative.product.workspace,
+            actor=actor,
+            action="initiative.dependency_removed",
+            target=initiative,
+            product=initiative.product,
+            changes={"depends_on": [depends_on.title, None]},
+        )
+
+
+@transaction.atomic
+def initiative_set_objectives(
+    *, initiative: Initiative, actor: User, objectives: list[Objective]
+) -> Initiative:
+    """Make ``objectives`` the ones ``initiative`` serves (of its product or the company);
+    records ``initiative.updated``."""
+    for objective in objectives:
+        if (
+            objective.workspace_id != initiative.product.workspace_id
+            or objective.product_id
+            not in (
+                None,
+                initiative.product_id,
+            )
+        ):
+            raise ApplicationError(
+                "Pick objectives of the initiative's product or of the company.",
+                field="objectives",
+            )
+    before = sorted(o.title for o in initiative.objectives.all())
+    initiative.objectives.set(objectives)
+    after = sorted(o.title for o in objectives)
+    if before != after:
+        audit_record(
+            workspace=initiative.product.workspace,
+            actor=actor,
+            action="initiative.updated",
+            target=initiative,
+            product=initiative.product,
+            changes={"objectives": [", ".join(before), ", ".join(after)]},
+        )
+    return initiative
+
+
+@transaction.atomic
+def initiative_delete(*, initiative: Initiative, actor: User) -> None:
+    """Delete ``initiative`` and its dependencies both ways; records ``initiative.deleted``."""
+    delete_and_audit(
+        initiative,
+        actor,
+        action="initiative.deleted",
+        workspace=initiative.product.workspace,
+        product=initiative.product,
     )

@@ -11,7 +11,12 @@ from django.db import transaction
 from pmhub.errors import ApplicationError
 from pmhub.models import Product, Workspace
 from roadmaps.models import Direction, KeyResult, Objective
-from roadmaps.services.writes import change_and_audit, check_owner, reject_unknown
+from roadmaps.services.writes import (
+    change_and_audit,
+    check_owner,
+    delete_and_audit,
+    reject_unknown,
+)
 
 OBJECTIVE_FIELDS = ("title", "description", "period", "starts_on", "ends_on", "owner", "parent")
 KEY_RESULT_FIELDS = (
@@ -149,6 +154,34 @@ def key_result_update(*, key_result: KeyResult, actor: User, **fields: Any) -> K
         fields,
         check=_check_key_result,
         action="key_result.updated",
+        workspace=objective.workspace,
+        product=objective.product,
+    )
+
+
+@transaction.atomic
+def objective_delete(*, objective: Objective, actor: User) -> None:
+    """Delete ``objective`` with its key results; aligned children lose their parent.
+
+    Records ``objective.deleted``.
+    """
+    delete_and_audit(
+        objective,
+        actor,
+        action="objective.deleted",
+        workspace=objective.workspace,
+        product=objective.product,
+    )
+
+
+@transaction.atomic
+def key_result_delete(*, key_result: KeyResult, actor: User) -> None:
+    """Delete ``key_result``; records ``key_result.deleted``."""
+    objective = key_result.objective
+    delete_and_audit(
+        key_result,
+        actor,
+        action="key_result.deleted",
         workspace=objective.workspace,
         product=objective.product,
     )

@@ -61,3 +61,21 @@ def check_owner(workspace: Workspace, owner: User | None) -> None:
         and not Membership.objects.filter(workspace=workspace, user=owner).exists()
     ):
         raise ApplicationError("The owner must be a member of this workspace.", field="owner")
+
+
+def delete_and_audit(
+    instance: models.Model,
+    actor: User,
+    *,
+    action: str,
+    workspace: Workspace,
+    product: Product | None,
+) -> None:
+    """Delete ``instance`` and record ``action`` (the record keeps its id and name)."""
+    audit_record(workspace=workspace, actor=actor, action=action, target=instance, product=product)
+    instance.delete()
+
+
+def check_title(value: str, what: str, *, field: str = "title") -> None:
+    if not isinstance(value, str) or not value.strip():
+        raise ApplicationError(f"Give the {what} a {field.replace('_', ' ')}.", field=field)
