@@ -7,6 +7,7 @@ from django.db import transaction
 
 from pmhub.audit import audit_record
 from pmhub.errors import ApplicationError
+from pmhub.models import Product
 from roadmaps.models import Health, HealthUpdate, Initiative, Objective
 
 NOTE_MAX = HealthUpdate._meta.get_field("note").max_length or 500
@@ -25,6 +26,7 @@ def health_update_post(
     note = " ".join(str(note).split())
     if len(note) > NOTE_MAX:
         raise ApplicationError(f"Keep the update under {NOTE_MAX} characters.", field="note")
+    product: Product | None
     if isinstance(subject, Initiative):
         workspace, product = subject.product.workspace, subject.product
         update = HealthUpdate(workspace=workspace, initiative=subject)
