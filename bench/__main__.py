@@ -1,7 +1,8 @@
 """Run every benchmark: ``python -m bench`` (``make bench``)."""
 
-from bench import api_lists, dashboard
+from bench import api_lists, dashboard, roadmap
 
 if __name__ == "__main__":
     api_lists.main()
     dashboard.main()
+    roadmap.main()

@@ -35,8 +35,8 @@ def bench_database() -> Iterator[None]:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
-def median_ms(fn: Callable[[], object], *, runs: int = 30, warmup: int = 3) -> float:
-    """Median wall time of ``fn`` in milliseconds over ``runs`` calls after a warm-up."""
+def samples_ms(fn: Callable[[], object], *, runs: int = 30, warmup: int = 3) -> list[float]:
+    """Wall times of ``fn`` in milliseconds over ``runs`` calls after a warm-up."""
     for _ in range(warmup):
         fn()
     samples = []
@@ -44,4 +44,14 @@ def median_ms(fn: Callable[[], object], *, runs: int = 30, warmup: int = 3) -> f
         started = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+    return samples
+
+
+def median_ms(fn: Callable[[], object], *, runs: int = 30, warmup: int = 3) -> float:
+    """Median wall time of ``fn`` in milliseconds over ``runs`` calls after a warm-up."""
+    return statistics.median(samples_ms(fn, runs=runs, warmup=warmup))
+
+
+def p95_ms(samples: list[float]) -> float:
+    """The 95th percentile of ``samples`` (inclusive method: needs no more than a few)."""
+    return statistics.quantiles(samples, n=20, method="inclusive")[-1]

@@ -33,6 +33,11 @@ class Window:
     trials: float | None = None
 
     @property
+    def length(self) -> int:
+        """Days in the window (some may lack a value)."""
+        return (self.last - self.first).days + 1
+
+    @property
     def rate(self) -> float | None:
         if self.successes is None or not self.trials:
             return None

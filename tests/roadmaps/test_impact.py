@@ -114,7 +114,7 @@ def test_windows_shrink_to_the_days_counted_since_shipping(setup):
     ]
     assert (conv.after.first, conv.after.last) == (SHIP, SHIP + timedelta(2))
     assert (conv.before.first, conv.before.last) == (SHIP - timedelta(3), SHIP - timedelta(1))
-    assert conv.before.days == conv.after.days == 3
+    assert conv.before.days == conv.after.days == conv.after.length == 3
     assert impact_review(setup, today=SHIP) == []  # shipped today: nothing counted yet
 
 
