@@ -12,14 +12,13 @@ written.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from metrics.models import (
     Annotation,
@@ -38,11 +37,26 @@ from metrics.services.dashboards import dashboard_create, dashboard_tile_add
 from metrics.services.experiments import experiment_create
 from metrics.services.write_keys import write_key_create
 from pmhub import services
-from pmhub.capabilities import Role
-from pmhub.models import Membership
-from pmhub.tenancy import SESSION_KEY
-from tests.factories import Tenant, api_client, app_routes, make_tenant, workspace_snapshot
+from tests.factories import Tenant, api_client, app_routes, workspace_snapshot
 from tests.metrics.conftest import Source
+from tests.tenancy_walk import (
+    WORLD_PARAMS,
+    Case,
+    Foreign,
+    Kwargs,
+    Lands,
+    Rows,
+    Unscoped,
+    World,
+    assert_every_api_method_has_a_case,
+    assert_every_route_has_a_case,
+    check_foreign,
+    check_lands,
+    check_rows,
+    flat,
+    session_client,
+    two_tenants,
+)
 
 ROUTES = app_routes("metrics")
 
@@ -50,16 +64,11 @@ ROUTES = app_routes("metrics")
 
 
 @dataclass
-class World:
-    a: Tenant
-    b: Tenant
-    actor: Any
+class MetricsWorld(World):
     a_key: WriteKey
     b_key: WriteKey
     a_source: Source
     b_source: Source
-    api: APIClient
-    html: Client
 
 
 def _sent(source: Source, prefix: str) -> None:
@@ -84,11 +93,9 @@ def _sent(source: Source, prefix: str) -> None:
     assert response.status_code == 200, response.content
 
 
-def build_world(*, actor_also_in_b: bool) -> World:
-    a, b = make_tenant("Alpha"), make_tenant("Bravo")
+def build_world(*, actor_also_in_b: bool) -> MetricsWorld:
+    a, b = two_tenants(actor_also_in_b=actor_also_in_b)
     actor = a.owner
-    if actor_also_in_b:
-        Membership.objects.create(user=actor, workspace=b.workspace, role=Role.OWNER)
     a_key, a_raw = write_key_create(product=a.product, actor=a.owner, name="alpha-key")
     b_key, b_raw = write_key_create(product=b.product, actor=b.owner, name="bravo-key")
     a_source = Source(tenant=a, product=a.product, key=a_raw, client=Client())
@@ -123,12 +130,8 @@ def build_world(*, actor_also_in_b: bool) -> World:
             actor=tenant.owner,
             metric=Metric.objects.get(product=tenant.product, key="dau"),
         )
-    html = Client()
-    html.force_login(actor)
-    session = html.session
-    session[SESSION_KEY] = a.workspace.pk
-    session.save()
-    return World(
+    html = session_client(actor, a.workspace)
+    return MetricsWorld(
         a=a,
         b=b,
         actor=actor,
@@ -141,8 +144,8 @@ def build_world(*, actor_also_in_b: bool) -> World:
     )
 
 
-@pytest.fixture(params=["member_of_a_only", "member_of_a_and_b"])
-def world(request, db) -> World:
+@pytest.fixture(params=WORLD_PARAMS)
+def world(request, db) -> MetricsWorld:
     return build_world(actor_also_in_b=request.param == "member_of_a_and_b")
 
 
@@ -187,51 +190,7 @@ def _ids(model, tenant: Tenant) -> list[int]:
     return list(model.objects.filter(product=tenant.product).values_list("pk", flat=True))
 
 
-# --- The kinds of case ---------------------------------------------------------------------------
-
-Kwargs = Callable[[World], dict[str, Any]]
-NO_KWARGS: Kwargs = lambda w: {}  # noqa: E731
-
-
-@dataclass(frozen=True)
-class Foreign:
-    """B's object addressed from A: every method is a 404 and B is unchanged."""
-
-    kwargs: Kwargs
-    methods: tuple[str, ...]
-    body: Callable[[World], dict[str, Any]] = lambda w: {}
-
-
-@dataclass(frozen=True)
-class Rows:
-    """A list or page of A's product: A's markers appear, B's never.
-
-    A marker is a row id in the API and text that only that row renders in a page.
-    """
-
-    own: Callable[[World], Iterable[Any]]
-    foreign: Callable[[World], Iterable[Any]]
-    kwargs: Kwargs = NO_KWARGS
-
-
-@dataclass(frozen=True)
-class Lands:
-    """A create: it lands in A only."""
-
-    method: str
-    body: Callable[[World], dict[str, Any]]
-    landed: Callable[[World], bool]
-    kwargs: Kwargs = NO_KWARGS
-
-
-@dataclass(frozen=True)
-class Unscoped:
-    """Not session- or token-scoped; ``reason`` says why and names the test that covers it."""
-
-    reason: str
-
-
-Case = Foreign | Rows | Lands | Unscoped
+# --- The cases ----------------------------------------------------------------------------------
 
 
 def _b_slug(w: World) -> dict[str, Any]:
@@ -573,26 +532,11 @@ CASES: dict[str, tuple[Case, ...]] = {
 
 
 def test_every_metrics_route_has_an_isolation_case():
-    missing = sorted(set(ROUTES) - set(CASES))
-    stale = sorted(set(CASES) - set(ROUTES))
-    assert not missing, f"metrics routes without a tenant-isolation case in CASES: {missing}"
-    assert not stale, f"CASES names routes that no longer exist: {stale}"
+    assert_every_route_has_a_case(ROUTES, CASES)
 
 
 def test_every_api_method_of_a_scoped_route_has_a_case():
-    for name, route in ROUTES.items():
-        cases = CASES.get(name, ())
-        if not route.is_api or any(isinstance(c, Unscoped) for c in cases):
-            continue
-        covered: set[str] = set()
-        for case in cases:
-            if isinstance(case, Foreign):
-                covered |= set(case.methods)
-            elif isinstance(case, Rows):
-                covered.add("get")
-            elif isinstance(case, Lands):
-                covered.add(case.method)
-        assert route.methods <= covered, f"{name}: no case for {sorted(route.methods - covered)}"
+    assert_every_api_method_has_a_case(ROUTES, CASES)
 
 
 def test_only_the_ingestion_endpoints_are_unscoped():
@@ -605,63 +549,26 @@ def test_only_the_ingestion_endpoints_are_unscoped():
 # --- Running the cases ---------------------------------------------------------------------------
 
 
-def _flat(kind: type) -> list[Any]:
-    return [
-        pytest.param(name, case, id=f"{name}#{i}")
-        for name, cases in CASES.items()
-        for i, case in enumerate(cases)
-        if isinstance(case, kind)
-    ]
-
-
-def _send(w: World, name: str, method: str, kwargs: dict[str, Any], body: dict[str, Any] | None):
-    url = reverse(name, kwargs=kwargs)
-    if ROUTES[name].is_api:
-        if method == "get":
-            return w.api.get(url)
-        return getattr(w.api, method)(url, body or {}, format="json")
-    if method == "get":
-        return w.html.get(url)
-    return getattr(w.html, method)(url, body or {})
-
-
-def _visible(name: str, response) -> set[str] | str:
-    if not ROUTES[name].is_api:
-        return response.content.decode()
-    body = response.json()
-    return {str(row["id"]) for row in body.get("results", [body])}
-
-
-@pytest.mark.parametrize(("name", "case"), _flat(Foreign))
+@pytest.mark.parametrize(("name", "case"), flat(CASES, Foreign))
 def test_another_workspaces_object_is_404_for_every_method(world, name, case):
-    kwargs = case.kwargs(world)
-    for method in case.methods:
-        before = metrics_snapshot(world.b)
-        response = _send(world, name, method, kwargs, case.body(world))
-        assert response.status_code == 404, f"{method.upper()} {name}: {response.status_code}"
-        text = response.content.decode()
-        assert "Bravo Product" not in text and "bravo-" not in text
-        assert metrics_snapshot(world.b) == before, f"{method.upper()} {name} wrote B"
+    check_foreign(
+        world,
+        ROUTES,
+        name,
+        case,
+        b_snapshot=lambda w: metrics_snapshot(w.b),
+        hidden=("Bravo Product", "bravo-"),
+    )
 
 
-@pytest.mark.parametrize(("name", "case"), _flat(Rows))
+@pytest.mark.parametrize(("name", "case"), flat(CASES, Rows))
 def test_lists_and_pages_show_own_rows_and_never_another_workspaces(world, name, case):
-    response = _send(world, name, "get", case.kwargs(world), None)
-    assert response.status_code == 200
-    seen = _visible(name, response)
-    for marker in case.own(world):
-        assert str(marker) in seen, f"{name} does not show A's {marker!r}"
-    for marker in case.foreign(world):
-        assert str(marker) not in seen, f"{name} shows B's {marker!r}"
+    check_rows(world, ROUTES, name, case)
 
 
-@pytest.mark.parametrize(("name", "case"), _flat(Lands))
+@pytest.mark.parametrize(("name", "case"), flat(CASES, Lands))
 def test_writes_without_an_id_land_in_the_current_workspace_only(world, name, case):
-    before = metrics_snapshot(world.b)
-    response = _send(world, name, case.method, case.kwargs(world), case.body(world))
-    assert response.status_code in (200, 201, 302), response.content[:500]
-    assert case.landed(world), f"{case.method.upper()} {name} did not land in A"
-    assert metrics_snapshot(world.b) == before
+    check_lands(world, ROUTES, name, case, b_snapshot=lambda w: metrics_snapshot(w.b))
 
 
 # --- Cases that need more than one request -------------------------------------------------------

@@ -8,148 +8,40 @@ the page's redirect) and the change happens; any other role gets a 403 and nothi
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from metrics.models import Annotation, Dashboard, DashboardTile, Experiment, Metric, WriteKey
-from metrics.services.annotations import annotation_create
-from metrics.services.dashboards import dashboard_create, dashboard_tile_add
-from metrics.services.experiments import experiment_create, experiment_update
-from metrics.services.write_keys import write_key_create
-from pmhub import services
-from pmhub.capabilities import CAPABILITIES, Action, Role, role_can
+from pmhub.capabilities import CAPABILITIES, Action, Role
 from pmhub.models import ApiToken, AuditEvent, Invitation, Membership, Product, Workspace
-from pmhub.tokens import token_create
 from tests.factories import (
     api_client,
     app_routes,
-    make_invitation,
     make_member,
     make_tenant,
     pmhub_routes,
     workspace_snapshot,
 )
+from tests.roadmaps import test_roles as roadmaps_roles
+from tests.role_matrix import (
+    Request,
+    Team,
+    assert_api_cases_match_routes,
+    assert_page_cases_match_routes,
+    build_team,
+    check_read_only_token_reads,
+    check_read_only_token_refused,
+    check_request,
+    matrix,
+    page_statuses,
+)
 
 # The metrics app's API and pages read the same capability table, so the matrix covers them too.
 ROUTES = {**pmhub_routes(), **app_routes("metrics")}
-
-# --- A workspace with one member of every role --------------------------------------------------
-
-
-@dataclass
-class Team:
-    """Workspace "Acme": an actor of ``role``, a contributor to manage, products, an invitation."""
-
-    workspace: Workspace
-    role: Role
-    actor: Any
-    owner: Any
-    target: Membership  # a contributor, someone any manager may change or remove
-    product: Product
-    archived_product: Product
-    invitation: Invitation
-    spare_token: ApiToken  # the actor's own, to read and revoke
-    write_key: WriteKey  # of ``product``, to read and revoke
-    members: dict[Role, Any] = field(default_factory=dict)
-
-    def api(self, *, read_only: bool = False) -> APIClient:
-        return api_client(self.actor, self.workspace, read_only=read_only)
-
-    def page(self) -> Client:
-        client = Client()
-        client.force_login(self.actor)
-        return client
-
-
-def build_team(role: Role) -> Team:
-    tenant = make_tenant("Acme")
-    ws, owner = tenant.workspace, tenant.owner
-    members = {Role.OWNER: owner}
-    for other in Role:
-        if other != Role.OWNER:
-            members[other] = make_member(ws, other, username=f"acme-{other.value}")
-    target = make_member(ws, Role.CONTRIBUTOR, username="acme-target")
-    archived = services.product_create(workspace=ws, actor=owner, name="Old product")
-    services.product_set_archived(product=archived, actor=owner, archived=True)
-    actor = members[role]
-    # A stopped experiment: it can be read, changed, deleted and decided.
-    experiment = experiment_create(
-        product=tenant.product,
-        actor=owner,
-        key="checkout",
-        name="Checkout test",
-        exposure_event="Checkout Viewed",
-        conversion_event="Order Completed",
-        start=tenant.product.created_at,
-        status="running",
-    )
-    experiment_update(experiment=experiment, actor=owner, status="stopped")
-    # A draft one, to start from its page.
-    experiment_create(
-        product=tenant.product,
-        actor=owner,
-        key="onboarding",
-        name="Onboarding checklist",
-        exposure_event="Checklist Viewed",
-        conversion_event="Activated",
-        start=tenant.product.created_at,
-    )
-    annotation_create(
-        product=tenant.product, actor=owner, day=tenant.product.created_at.date(), text="Launch"
-    )
-    board = dashboard_create(workspace=ws, actor=owner, name="Growth", product=tenant.product)
-    for key in ("dau", "mau"):
-        metric = Metric.objects.get(product=tenant.product, key=key)
-        dashboard_tile_add(dashboard=board, actor=owner, metric=metric)
-    return Team(
-        workspace=ws,
-        role=role,
-        actor=actor,
-        owner=owner,
-        target=Membership.objects.get(user=target),
-        product=tenant.product,
-        archived_product=archived,
-        invitation=make_invitation(ws, owner, "invitee@acme.example"),
-        spare_token=token_create(user=actor, workspace=ws, name="spare")[0],
-        write_key=write_key_create(product=tenant.product, actor=owner, name="web")[0],
-        members=members,
-    )
-
-
-# --- Requests, one per route and method ----------------------------------------------------------
-
-Build = Callable[[Team], dict[str, Any]]
-NOTHING: Build = lambda t: {}  # noqa: E731
-
-
-@dataclass(frozen=True)
-class Request:
-    """A valid request for ``action``; ``done`` says what an allowed write must have changed."""
-
-    name: str
-    method: str
-    action: Action
-    kwargs: Build = NOTHING
-    body: Build = NOTHING
-    done: Callable[[Team], bool] | None = None
-
-    def send(self, client: Client, team: Team):
-        url = reverse(self.name, kwargs=self.kwargs(team))
-        if self.method == "get":
-            return client.get(url)
-        if isinstance(client, APIClient):
-            return getattr(client, self.method)(url, self.body(team), format="json")
-        return getattr(client, self.method)(url, self.body(team))
-
-    def __str__(self) -> str:
-        return f"{self.method.upper()} {self.name}"
 
 
 def _target(t: Team) -> dict[str, Any]:
@@ -772,116 +664,49 @@ PAGE_CASES = [
 # --- The cases cover the capability table and the URL conf ---------------------------------------
 
 
-def _api_declared_action(name: str, method: str) -> Action | None:
-    """The action an API route's view needs for ``method``, read as HasCapability reads it."""
-    callback = ROUTES[name].callback
-    table = getattr(callback.cls, "capabilities", {})
-    key = (getattr(callback, "actions", None) or {}).get(method)
-    return (table.get(key) if key else None) or table.get(method.upper())
-
-
-def _page_declared_action(name: str) -> Action | None:
-    """The action a page's ``workspace_view`` guard names (found through the decorators)."""
-    view = ROUTES[name].callback
-    while view is not None:
-        if isinstance(inspect.getclosurevars(view).nonlocals.get("action"), Action):
-            return inspect.getclosurevars(view).nonlocals["action"]
-        view = getattr(view, "__wrapped__", None)
-    return None
-
-
 def test_every_action_is_in_the_capability_table():
     assert set(Action) == set(CAPABILITIES)
 
 
 def test_every_action_has_a_request_in_the_matrix():
-    tried = {case.action for case in API_CASES} | {case.action for case in PAGE_CASES}
+    """Across the apps' matrices (each app's actions are tried in its own tests/<app>/)."""
+    cases = [*API_CASES, *PAGE_CASES, *roadmaps_roles.API_CASES, *roadmaps_roles.PAGE_CASES]
+    tried = {case.action for case in cases}
     assert set(CAPABILITIES) <= tried, f"Actions without a case: {set(CAPABILITIES) - tried}"
 
 
 def test_every_api_route_and_method_has_a_case_with_its_declared_action():
-    in_urlconf = {
-        (name, method) for name, route in ROUTES.items() if route.is_api for method in route.methods
-    }
-    cases = {(case.name, case.method): case for case in API_CASES}
-    assert set(cases) == in_urlconf, (
-        f"missing: {sorted(in_urlconf - set(cases))}, stale: {sorted(set(cases) - in_urlconf)}"
-    )
-    for (name, method), case in cases.items():
-        declared = _api_declared_action(name, method)
-        assert declared is not None, f"{case}: the view declares no capability (refused to all)"
-        assert declared == case.action, (
-            f"{case}: the view needs {declared}, the case says {case.action}"
-        )
+    assert_api_cases_match_routes(ROUTES, API_CASES)
 
 
 def test_every_guarded_page_has_a_case_with_its_declared_action():
-    guarded = {name for name in ROUTES if _page_declared_action(name) is not None}
-    assert guarded == {case.name for case in PAGE_CASES}
-    for case in PAGE_CASES:
-        assert _page_declared_action(case.name) == case.action, str(case)
+    assert_page_cases_match_routes(ROUTES, PAGE_CASES)
 
 
 # --- The matrix -----------------------------------------------------------------------------------
 
 
-def _matrix(cases: list[Request]) -> list[Any]:
-    return [
-        pytest.param(case, role, id=f"{case}-{case.action.value}-{role.value}")
-        for case in cases
-        for role in Role
-    ]
-
-
-def _check(team: Team, case: Request, client: Client, *, allowed_statuses: set[int]) -> None:
-    before = workspace_snapshot(team.workspace)
-    response = case.send(client, team)
-    if role_can(team.role, case.action):
-        assert response.status_code in allowed_statuses, (
-            f"{team.role} may {case.action.value}: {case} answered {response.status_code} "
-            f"{response.content[:300]!r}"
-        )
-        if case.done is not None:
-            assert case.done(team), f"{case} by {team.role} answered 2xx but did not do it"
-        else:
-            assert workspace_snapshot(team.workspace) == before, f"{case} is a read, yet it wrote"
-    else:
-        assert response.status_code == 403, f"{team.role} may not {case.action.value}: {case}"
-        assert workspace_snapshot(team.workspace) == before, f"refused {case} still wrote"
-
-
-@pytest.mark.parametrize(("case", "role"), _matrix(API_CASES))
+@pytest.mark.parametrize(("case", "role"), matrix(API_CASES))
 def test_api_request_is_allowed_exactly_for_the_roles_of_its_capability(db, case, role):
     team = build_team(role)
-    _check(team, case, team.api(), allowed_statuses={200, 201, 204})
+    check_request(team, case, team.api(), allowed_statuses={200, 201, 204})
 
 
-@pytest.mark.parametrize(("case", "role"), _matrix(PAGE_CASES))
+@pytest.mark.parametrize(("case", "role"), matrix(PAGE_CASES))
 def test_page_request_is_allowed_exactly_for_the_roles_of_its_capability(db, case, role):
     team = build_team(role)
     # Pages that show a new secret once answer the POST with the page itself, not a redirect.
-    shows_secret = case.name in ("token-list", "metrics:product-sources")
-    ok = {200} if case.method == "get" or shows_secret else {302}
-    _check(team, case, team.page(), allowed_statuses=ok)
+    ok = page_statuses(case, shows_secret=("token-list", "metrics:product-sources"))
+    check_request(team, case, team.page(), allowed_statuses=ok)
 
 
 @pytest.mark.parametrize("case", [c for c in API_CASES if c.method != "get"], ids=str)
 def test_read_only_token_is_refused_every_write(db, case):
-    team = build_team(Role.OWNER)
-    client = team.api(read_only=True)
-    before = workspace_snapshot(team.workspace)
-    response = case.send(client, team)
-    assert response.status_code == 403
-    assert response.json()["message"] == "This token is read-only."
-    assert workspace_snapshot(team.workspace) == before
+    check_read_only_token_refused(build_team(Role.OWNER), case)
 
 
 def test_read_only_token_still_reads(db):
-    team = build_team(Role.OWNER)
-    client = team.api(read_only=True)
-    for case in API_CASES:
-        if case.method == "get":
-            assert case.send(client, team).status_code == 200, str(case)
+    check_read_only_token_reads(build_team(Role.OWNER), API_CASES)
 
 
 # --- What the pages offer ------------------------------------------------------------------------

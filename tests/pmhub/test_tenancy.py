@@ -12,13 +12,12 @@ reason for a 404): one who is a member of A only, and one who is also an owner o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.core import signing
-from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -32,27 +31,39 @@ from tests.factories import (
     api_client,
     make_invitation,
     make_member,
-    make_tenant,
     pmhub_routes,
     workspace_snapshot,
+)
+from tests.tenancy_walk import (
+    WORLD_PARAMS,
+    Case,
+    Foreign,
+    Lands,
+    Rows,
+    Unscoped,
+    World,
+    assert_every_api_method_has_a_case,
+    assert_every_route_has_a_case,
+    assert_unscoped_routes_state_why,
+    check_foreign,
+    check_lands,
+    check_rows,
+    flat,
+    session_client,
+    two_tenants,
 )
 
 # --- Two tenants and someone acting in A ---------------------------------------------------------
 
 
 @dataclass
-class World:
-    a: Tenant
-    b: Tenant
-    actor: Any
+class CoreWorld(World):
     a_membership: Membership
     b_membership: Membership
     a_invitation: Invitation
     b_invitation: Invitation
     a_token: ApiToken
     b_token: ApiToken
-    api: APIClient
-    html: Client
 
     def events(self, tenant: Tenant) -> list[int]:
         return list(
@@ -60,12 +71,10 @@ class World:
         )
 
 
-def build_world(*, actor_also_in_b: bool) -> World:
+def build_world(*, actor_also_in_b: bool) -> CoreWorld:
     """A ("Alpha") and B ("Bravo"), each with a product, an editor, an invitation and a token."""
-    a, b = make_tenant("Alpha"), make_tenant("Bravo")
+    a, b = two_tenants(actor_also_in_b=actor_also_in_b)
     actor = a.owner
-    if actor_also_in_b:
-        Membership.objects.create(user=actor, workspace=b.workspace, role=Role.OWNER)
     a_editor = make_member(a.workspace, Role.EDITOR, username="alpha-editor")
     b_editor = make_member(b.workspace, Role.EDITOR, username="bravo-editor")
     a_token, _ = token_create(user=actor, workspace=a.workspace, name="alpha-token")
@@ -73,12 +82,8 @@ def build_world(*, actor_also_in_b: bool) -> World:
     b_token, _ = token_create(
         user=actor if actor_also_in_b else b.owner, workspace=b.workspace, name="bravo-token"
     )
-    html = Client()
-    html.force_login(actor)
-    session = html.session
-    session[SESSION_KEY] = a.workspace.pk
-    session.save()
-    return World(
+    html = session_client(actor, a.workspace)
+    return CoreWorld(
         a=a,
         b=b,
         actor=actor,
@@ -93,56 +98,12 @@ def build_world(*, actor_also_in_b: bool) -> World:
     )
 
 
-@pytest.fixture(params=["member_of_a_only", "member_of_a_and_b"])
-def world(request, db) -> World:
+@pytest.fixture(params=WORLD_PARAMS)
+def world(request, db) -> CoreWorld:
     return build_world(actor_also_in_b=request.param == "member_of_a_and_b")
 
 
-# --- The kinds of case ---------------------------------------------------------------------------
-
-Kwargs = Callable[[World], dict[str, Any]]
-NO_KWARGS: Kwargs = lambda w: {}  # noqa: E731
-
-
-@dataclass(frozen=True)
-class Foreign:
-    """B's object addressed from A: every method is a 404 and B is unchanged."""
-
-    kwargs: Kwargs
-    methods: tuple[str, ...]
-    body: Callable[[World], dict[str, Any]] = lambda w: {}
-
-
-@dataclass(frozen=True)
-class Rows:
-    """A list or page of the current workspace: A's markers appear, B's never.
-
-    For the API a marker is a row id (or the object's id for a single object); for a page it
-    is text that only that row renders.
-    """
-
-    own: Callable[[World], Iterable[Any]]
-    foreign: Callable[[World], Iterable[Any]]
-    kwargs: Kwargs = NO_KWARGS
-
-
-@dataclass(frozen=True)
-class Lands:
-    """A write without an id (create, rename the current workspace): it lands in A only."""
-
-    method: str
-    body: Callable[[World], dict[str, Any]]
-    landed: Callable[[World], bool]
-
-
-@dataclass(frozen=True)
-class Unscoped:
-    """Not tenant-scoped; ``reason`` says why (and names the test that covers it, if any)."""
-
-    reason: str
-
-
-Case = Foreign | Rows | Lands | Unscoped
+# --- The cases ----------------------------------------------------------------------------------
 
 
 def _product_named(name: str) -> Callable[[World], bool]:
@@ -303,97 +264,37 @@ ROUTES = pmhub_routes()
 
 
 def test_every_route_has_an_isolation_case():
-    missing = sorted(set(ROUTES) - set(CASES))
-    stale = sorted(set(CASES) - set(ROUTES))
-    assert not missing, f"Routes without a tenant-isolation case in CASES: {missing}"
-    assert not stale, f"CASES names routes that no longer exist: {stale}"
+    assert_every_route_has_a_case(ROUTES, CASES)
 
 
 def test_every_api_method_of_a_scoped_route_has_a_case():
-    """A new method on an existing API route (say PUT) needs its case too."""
-    for name, route in ROUTES.items():
-        cases = CASES.get(name, ())
-        if not route.is_api or any(isinstance(c, Unscoped) for c in cases):
-            continue
-        covered: set[str] = set()
-        for case in cases:
-            if isinstance(case, Foreign):
-                covered |= set(case.methods)
-            elif isinstance(case, Rows):
-                covered.add("get")
-            elif isinstance(case, Lands):
-                covered.add(case.method)
-        assert route.methods <= covered, f"{name}: no case for {sorted(route.methods - covered)}"
+    assert_every_api_method_has_a_case(ROUTES, CASES)
 
 
 def test_unscoped_routes_state_why():
-    for name, cases in CASES.items():
-        for case in cases:
-            if isinstance(case, Unscoped):
-                assert len(case.reason) > 10, name
+    assert_unscoped_routes_state_why(CASES)
 
 
 # --- Running the cases ---------------------------------------------------------------------------
 
 
-def _flat(kind: type) -> list[Any]:
-    return [
-        pytest.param(name, case, id=f"{name}#{i}")
-        for name, cases in CASES.items()
-        for i, case in enumerate(cases)
-        if isinstance(case, kind)
-    ]
+def _b_snapshot(w: CoreWorld) -> dict:
+    return workspace_snapshot(w.b.workspace)
 
 
-def _send(w: World, name: str, method: str, kwargs: dict[str, Any], body: dict[str, Any] | None):
-    url = reverse(name, kwargs=kwargs)
-    if ROUTES[name].is_api:
-        if method == "get":
-            return w.api.get(url)
-        return getattr(w.api, method)(url, body or {}, format="json")
-    if method == "get":
-        return w.html.get(url)
-    return getattr(w.html, method)(url, body or {})
-
-
-def _visible(w: World, name: str, response) -> set[str] | str:
-    """What a response shows: the ids of an API list (or object), the text of a page."""
-    if not ROUTES[name].is_api:
-        return response.content.decode()
-    body = response.json()
-    rows = body.get("results", [body])
-    return {str(row["id"]) for row in rows}
-
-
-@pytest.mark.parametrize(("name", "case"), _flat(Foreign))
+@pytest.mark.parametrize(("name", "case"), flat(CASES, Foreign))
 def test_another_workspaces_object_is_404_for_every_method(world, name, case):
-    kwargs = case.kwargs(world)
-    for method in case.methods:
-        before = workspace_snapshot(world.b.workspace)
-        response = _send(world, name, method, kwargs, case.body(world))
-        assert response.status_code == 404, f"{method.upper()} {name}: {response.status_code}"
-        assert "Bravo Product" not in response.content.decode()
-        assert workspace_snapshot(world.b.workspace) == before, f"{method.upper()} {name} wrote B"
+    check_foreign(world, ROUTES, name, case, b_snapshot=_b_snapshot)
 
 
-@pytest.mark.parametrize(("name", "case"), _flat(Rows))
+@pytest.mark.parametrize(("name", "case"), flat(CASES, Rows))
 def test_lists_and_pages_show_own_rows_and_never_another_workspaces(world, name, case):
-    response = _send(world, name, "get", case.kwargs(world), None)
-    assert response.status_code == 200
-    seen = _visible(world, name, response)
-    for marker in case.own(world):
-        assert str(marker) in seen, f"{name} does not show A's {marker!r}"
-    for marker in case.foreign(world):
-        assert str(marker) not in seen, f"{name} shows B's {marker!r}"
+    check_rows(world, ROUTES, name, case)
 
 
-@pytest.mark.parametrize(("name", "case"), _flat(Lands))
+@pytest.mark.parametrize(("name", "case"), flat(CASES, Lands))
 def test_writes_without_an_id_land_in_the_current_workspace_only(world, name, case):
-    before = workspace_snapshot(world.b.workspace)
-    response = _send(world, name, case.method, {}, case.body(world))
-    assert response.status_code in (200, 201, 302), response.content[:500]
-    assert case.landed(world), f"{case.method.upper()} {name} did not land in A"
-    assert workspace_snapshot(world.b.workspace) == before
+    check_lands(world, ROUTES, name, case, b_snapshot=_b_snapshot)
 
 
 # --- Cases that need more than one request -------------------------------------------------------
