@@ -11,6 +11,7 @@
 from datetime import timedelta
 
 import dj_database_url
+from celery.schedules import crontab
 
 from pmhub.settings.environment import (
     BASE_DIR,
@@ -202,6 +203,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "metrics.tasks.metrics_sweep_dirty",
         "schedule": 60.0,
     },
+    # Saves each product's roadmap once a week for the snapshot diff; run daily at 03:00 UTC so
+    # a missed day is caught up the next one (the task skips products snapshotted this week).
+    "roadmaps-snapshot-weekly": {
+        "task": "roadmaps.tasks.snapshot_weekly",
+        "schedule": crontab(minute=0, hour=3),
+    },
 }
 
 # --- Email ----------------------------------------------------------------------------------------
@@ -249,6 +256,10 @@ SPECTACULAR_SETTINGS = {
         # A dashboard tile's chart kind, beside a metric's kind (both fields are "kind").
         "ChartKindEnum": "metrics.models.ChartKind",
         "MetricKindEnum": "metrics.models.MetricKind",
+        # Experiments, initiatives and releases each have a "status" of their own.
+        "ExperimentStatusEnum": "metrics.models.ExperimentStatus",
+        "InitiativeStatusEnum": "roadmaps.models.InitiativeStatus",
+        "ReleaseStatusEnum": "roadmaps.models.ReleaseStatus",
     },
     "SECURITY": [{"bearerAuth": []}],
     "APPEND_COMPONENTS": {
