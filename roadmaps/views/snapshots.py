@@ -135,7 +135,7 @@ def snapshot_compare(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
     product = product_get(workspace=request.workspace, slug=slug)
     snapshots = _snapshots(product)
     form = DiffForm(request.GET or None, snapshots=snapshots)
-    context: dict[str, Any] = {"product": product, "diff_form": form, "sections": []}
+    context: dict[str, Any] = {"product": product, "diff_form": form}
     if form.is_valid():
         older = _snapshot_data(request, product, form.cleaned_data["from"])
         to = form.cleaned_data["to"]
@@ -145,7 +145,7 @@ def snapshot_compare(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
             "older": form.by_pk[form.cleaned_data["from"]],
             "newer": None if to == NOW else form.by_pk[to],
             "diff": diff,
-            "sections": [
+            "change_groups": [  # not "sections": base.html names its navigation so
                 {"kind": kind, "title": title, "shows": shows, "changes": _labelled(diff, kind)}
                 for kind, title, shows in SECTIONS
             ],
