@@ -207,7 +207,7 @@ def test_another_products_snapshot_cannot_be_compared(acme):
 
 
 def test_the_diff_reads_a_fixed_number_of_queries(acme):
-    older, newer = _every_kind_of_change(acme)
+    older, _ = _every_kind_of_change(acme)
     client = _client(acme.owner)
     params = {"from": older.pk, "to": "now"}
     client.get(_diff(acme), params)
