@@ -210,9 +210,10 @@ def test_a_missing_cell_is_unknown_and_is_created_when_set(acme, matrix):
     rival, _ = matrix
     dark = CompetitorFeature.objects.get(product=acme.product, name="Dark mode")
     client = _client(acme.owner)
-    assert '<option value="unknown" selected>' in client.get(
-        _cell(acme, dark, rival.pk), **HTMX
-    ).content.decode()
+    assert (
+        '<option value="unknown" selected>'
+        in client.get(_cell(acme, dark, rival.pk), **HTMX).content.decode()
+    )
     client.post(_cell(acme, dark, rival.pk), {"level": "no"}, **HTMX)
     assert FeatureSupport.objects.get(feature=dark, competitor=rival).level == "no"
 
