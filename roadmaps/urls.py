@@ -1,8 +1,11 @@
 """URLs of the roadmaps app, mounted by pmhub/urls.py: pages in the ``roadmaps`` namespace, the
 API under /api/v1/ in ``api:roadmaps``, and the public share page."""
 
-from django.urls import path
+from django.urls import path, re_path
 
+from roadmaps.api import initiatives as initiatives_api
+from roadmaps.api import okrs as okrs_api
+from roadmaps.api import themes as themes_api
 from roadmaps.views import competitors, health, releases, sharing, snapshots
 
 # --- Pages: planning (board, timeline, objectives, portfolio, initiatives, export) --------------
@@ -81,4 +84,49 @@ public_urlpatterns: list = [
 ]
 
 # --- API ------------------------------------------------------------------------------------------
-api_urlpatterns: list = []
+_ID = "[0-9]{1,18}"  # ids in API paths: digits that fit PostgreSQL's bigint, else routing 404s
+_PRODUCT = rf"^products/(?P<product_pk>{_ID})"
+_PK = rf"(?P<pk>{_ID})"
+api_urlpatterns: list = [
+    # Objectives (the company's and each product's) and their key results.
+    re_path(r"^objectives/$", okrs_api.ObjectiveListView.as_view(), name="objective-list"),
+    re_path(
+        rf"^objectives/{_PK}/$", okrs_api.ObjectiveDetailView.as_view(), name="objective-detail"
+    ),
+    re_path(
+        rf"^objectives/(?P<objective_pk>{_ID})/key-results/$",
+        okrs_api.KeyResultListView.as_view(),
+        name="key-result-list",
+    ),
+    re_path(
+        rf"^key-results/{_PK}/$", okrs_api.KeyResultDetailView.as_view(), name="key-result-detail"
+    ),
+    # Themes and initiatives of a product's roadmap.
+    re_path(rf"{_PRODUCT}/themes/$", themes_api.ThemeListView.as_view(), name="theme-list"),
+    re_path(rf"^themes/{_PK}/$", themes_api.ThemeDetailView.as_view(), name="theme-detail"),
+    re_path(
+        rf"{_PRODUCT}/initiatives/$",
+        initiatives_api.InitiativeListView.as_view(),
+        name="initiative-list",
+    ),
+    re_path(
+        rf"^initiatives/{_PK}/$",
+        initiatives_api.InitiativeDetailView.as_view(),
+        name="initiative-detail",
+    ),
+    re_path(
+        rf"^initiatives/{_PK}/move/$",
+        initiatives_api.InitiativeMoveView.as_view(),
+        name="initiative-move",
+    ),
+    re_path(
+        rf"^initiatives/{_PK}/dependencies/$",
+        initiatives_api.DependencyListView.as_view(),
+        name="dependency-list",
+    ),
+    re_path(
+        rf"^initiatives/{_PK}/dependencies/(?P<depends_on_pk>{_ID})/$",
+        initiatives_api.DependencyDetailView.as_view(),
+        name="dependency-detail",
+    ),
+]

@@ -256,8 +256,9 @@ SPECTACULAR_SETTINGS = {
         # A dashboard tile's chart kind, beside a metric's kind (both fields are "kind").
         "ChartKindEnum": "metrics.models.ChartKind",
         "MetricKindEnum": "metrics.models.MetricKind",
-        # Experiments, initiatives and releases each have a "status" of their own.
-        "ExperimentStatusEnum": "metrics.models.ExperimentStatus",
+        # Experiments, initiatives and releases each have a "status" of their own; the
+        # experiments' keeps the name it had before the others came.
+        "StatusEnum": "metrics.models.ExperimentStatus",
         "InitiativeStatusEnum": "roadmaps.models.InitiativeStatus",
         "ReleaseStatusEnum": "roadmaps.models.ReleaseStatus",
     },

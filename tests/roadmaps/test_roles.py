@@ -11,14 +11,17 @@ and no row of the workspace changes. Append new cases to the lists; keep one cas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
 
 import pytest
+from django.db.models import Model
 
 from pmhub.capabilities import Action, Role
+from roadmaps.models import Initiative, KeyResult, Objective, Theme
 from tests.factories import app_routes
-from tests.roadmaps.sample_roadmap import SampleRoadmap, build_roadmap, roadmap_snapshot
+from tests.roadmaps.sample_roadmap import SampleRoadmap, build_roadmap, day, roadmap_snapshot
 from tests.role_matrix import (
     Request,
     Team,
@@ -75,7 +78,171 @@ def _slug(t: T) -> dict[str, Any]:
     return {"slug": t.product.slug}
 
 
-API_CASES: list[Request] = []
+def _row_pk(attribute: str) -> Callable[[T], dict[str, Any]]:
+    """``{"pk": <id of the roadmap's row named attribute>}``."""
+    return lambda t: {"pk": getattr(t.roadmap, attribute).pk}
+
+
+def _gone(model: type[Model], attribute: str) -> Callable[[T], bool]:
+    return lambda t: not model.objects.filter(pk=getattr(t.roadmap, attribute).pk).exists()
+
+
+def _fresh(t: T, attribute: str) -> Any:
+    row = getattr(t.roadmap, attribute)
+    return type(row).objects.get(pk=row.pk)
+
+
+def _quarter(**fields: Any) -> dict[str, Any]:
+    return {"starts_on": day(-10), "ends_on": day(80), **fields}
+
+
+API_CASES: list[Request] = [
+    # --- Objectives and key results
+    Request("api:roadmaps:objective-list", "get", Action.ROADMAP_VIEW),
+    Request(
+        "api:roadmaps:objective-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        body=lambda t: _quarter(title="Retain teams", product=t.product.pk),
+        done=lambda t: Objective.objects.filter(product=t.product, title="Retain teams").exists(),
+    ),
+    Request(
+        "api:roadmaps:objective-detail", "get", Action.ROADMAP_VIEW, kwargs=_row_pk("objective")
+    ),
+    Request(
+        "api:roadmaps:objective-detail",
+        "patch",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("objective"),
+        body=lambda t: {"title": "Activate faster"},
+        done=lambda t: _fresh(t, "objective").title == "Activate faster",
+    ),
+    Request(
+        "api:roadmaps:objective-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("objective"),
+        done=_gone(Objective, "objective"),
+    ),
+    Request(
+        "api:roadmaps:key-result-list",
+        "get",
+        Action.ROADMAP_VIEW,
+        kwargs=lambda t: {"objective_pk": t.roadmap.objective.pk},
+    ),
+    Request(
+        "api:roadmaps:key-result-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=lambda t: {"objective_pk": t.roadmap.objective.pk},
+        body=lambda t: {"title": "Activation rate", "start_value": 0.2, "target_value": 0.4},
+        done=lambda t: KeyResult.objects.filter(title="Activation rate").exists(),
+    ),
+    Request(
+        "api:roadmaps:key-result-detail",
+        "get",
+        Action.ROADMAP_VIEW,
+        kwargs=_row_pk("metric_key_result"),
+    ),
+    Request(
+        "api:roadmaps:key-result-detail",
+        "patch",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("manual_key_result"),
+        body=lambda t: {"current_value": 35},
+        done=lambda t: _fresh(t, "manual_key_result").current_value == 35,
+    ),
+    Request(
+        "api:roadmaps:key-result-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("manual_key_result"),
+        done=_gone(KeyResult, "manual_key_result"),
+    ),
+    # --- Themes
+    Request("api:roadmaps:theme-list", "get", Action.ROADMAP_VIEW, kwargs=_product_pk),
+    Request(
+        "api:roadmaps:theme-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=_product_pk,
+        body=lambda t: {"name": "Retention", "colour": "#aa0000"},
+        done=lambda t: Theme.objects.filter(product=t.product, name="Retention").exists(),
+    ),
+    Request("api:roadmaps:theme-detail", "get", Action.ROADMAP_VIEW, kwargs=_row_pk("theme")),
+    Request(
+        "api:roadmaps:theme-detail",
+        "patch",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("theme"),
+        body=lambda t: {"colour": "#00aa00"},
+        done=lambda t: _fresh(t, "theme").colour == "#00aa00",
+    ),
+    Request(
+        "api:roadmaps:theme-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("theme"),
+        done=_gone(Theme, "theme"),
+    ),
+    # --- Initiatives
+    Request("api:roadmaps:initiative-list", "get", Action.ROADMAP_VIEW, kwargs=_product_pk),
+    Request(
+        "api:roadmaps:initiative-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=_product_pk,
+        body=lambda t: {
+            "title": "Team plans",
+            "horizon": "next",
+            "objectives": [t.roadmap.objective.pk],
+        },
+        done=lambda t: Initiative.objects.filter(
+            product=t.product, title="Team plans", horizon="next", objectives=t.roadmap.objective
+        ).exists(),
+    ),
+    Request("api:roadmaps:initiative-detail", "get", Action.ROADMAP_VIEW, kwargs=_row_pk("now")),
+    Request(
+        "api:roadmaps:initiative-detail",
+        "patch",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("now"),
+        body=lambda t: {"status": "done", "confidence": 90},
+        done=lambda t: _fresh(t, "now").status == "done",
+    ),
+    Request(
+        "api:roadmaps:initiative-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("later"),
+        done=_gone(Initiative, "later"),
+    ),
+    Request(
+        "api:roadmaps:initiative-move",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("later"),
+        body=lambda t: {"horizon": "now", "before": t.roadmap.now.pk},
+        done=lambda t: (
+            _fresh(t, "later").horizon == "now" and _fresh(t, "later").rank < t.roadmap.now.rank
+        ),
+    ),
+    Request(
+        "api:roadmaps:dependency-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("later"),
+        body=lambda t: {"depends_on": t.roadmap.next.pk},
+        done=lambda t: _fresh(t, "later").depends_on.filter(pk=t.roadmap.next.pk).exists(),
+    ),
+    Request(
+        "api:roadmaps:dependency-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=lambda t: {"pk": t.roadmap.next.pk, "depends_on_pk": t.roadmap.now.pk},
+        done=lambda t: not _fresh(t, "next").depends_on.exists(),
+    ),
+]
 
 PAGE_CASES: list[Request] = []
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from roadmaps.models import Objective
 from tests.factories import api_client, app_routes
 from tests.roadmaps.sample_roadmap import SampleRoadmap, build_roadmap, roadmap_snapshot
 from tests.tenancy_walk import (
@@ -96,6 +97,116 @@ def _b_slug(w: W) -> dict[str, Any]:
 
 CASES: Cases = {}
 
+
+# --- API: the same proof for every endpoint under /api/v1/ (ids in bodies: tests below) ---------
+
+
+def _ids(rows) -> Any:
+    """Markers of an API list: the ids ``rows(plan)`` of A's (or B's) roadmap."""
+    return lambda plan: [row.pk for row in rows(plan)]
+
+
+def _own(rows) -> Any:
+    return lambda w: _ids(rows)(w.a_plan)
+
+
+def _theirs(rows) -> Any:
+    return lambda w: _ids(rows)(w.b_plan)
+
+
+def _in(kwarg: str, get) -> Any:
+    """``{kwarg: <id of get(plan)>}`` for A's plan (``_in_b``: B's)."""
+    return lambda w: {kwarg: get(w.a_plan).pk}
+
+
+def _in_b(kwarg: str, get) -> Any:
+    return lambda w: {kwarg: get(w.b_plan).pk}
+
+
+_RW = ("get", "patch", "delete")
+_QUARTER = {"starts_on": "2027-01-01", "ends_on": "2027-03-31"}
+
+API_ISOLATION: Cases = {
+    "api:roadmaps:objective-list": (
+        Rows(
+            _own(lambda p: [p.objective, p.company_objective]),
+            _theirs(lambda p: [p.objective, p.company_objective]),
+        ),
+        Lands(
+            "post",
+            lambda w: {"title": "landed", **_QUARTER},
+            lambda w: Objective.objects.filter(workspace=w.a.workspace, title="landed").exists(),
+        ),
+    ),
+    "api:roadmaps:objective-detail": (
+        Foreign(_in_b("pk", lambda p: p.objective), _RW, lambda w: {"title": "taken"}),
+    ),
+    "api:roadmaps:key-result-list": (
+        Foreign(
+            _in_b("objective_pk", lambda p: p.objective),
+            ("get", "post"),
+            lambda w: {"title": "planted", "start_value": 0, "target_value": 1},
+        ),
+        Rows(
+            _own(lambda p: [p.metric_key_result, p.manual_key_result]),
+            _theirs(lambda p: [p.metric_key_result, p.manual_key_result]),
+            _in("objective_pk", lambda p: p.objective),
+        ),
+        Lands(
+            "post",
+            lambda w: {"title": "landed", "start_value": 0, "target_value": 1},
+            lambda w: w.a_plan.objective.key_results.filter(title="landed").exists(),
+            _in("objective_pk", lambda p: p.objective),
+        ),
+    ),
+    "api:roadmaps:key-result-detail": (
+        Foreign(_in_b("pk", lambda p: p.manual_key_result), _RW, lambda w: {"current_value": 1}),
+    ),
+    "api:roadmaps:theme-list": (
+        Foreign(_b_product, ("get", "post"), lambda w: {"name": "planted"}),
+        Rows(_own(lambda p: [p.theme]), _theirs(lambda p: [p.theme]), _a_product),
+        Lands(
+            "post",
+            lambda w: {"name": "landed"},
+            lambda w: w.a.product.themes.filter(name="landed").exists(),
+            _a_product,
+        ),
+    ),
+    "api:roadmaps:theme-detail": (
+        Foreign(_in_b("pk", lambda p: p.theme), _RW, lambda w: {"name": "x"}),
+    ),
+    "api:roadmaps:initiative-list": (
+        Foreign(_b_product, ("get", "post"), lambda w: {"title": "planted"}),
+        Rows(
+            _own(lambda p: [p.now, p.next, p.later]),
+            _theirs(lambda p: [p.now, p.next, p.later]),
+            _a_product,
+        ),
+        Lands(
+            "post",
+            lambda w: {"title": "landed", "horizon": "now"},
+            lambda w: w.a.product.initiatives.filter(title="landed").exists(),
+            _a_product,
+        ),
+    ),
+    "api:roadmaps:initiative-detail": (
+        Foreign(_in_b("pk", lambda p: p.now), _RW, lambda w: {"title": "taken"}),
+    ),
+    "api:roadmaps:initiative-move": (
+        Foreign(_in_b("pk", lambda p: p.later), ("post",), lambda w: {"horizon": "now"}),
+    ),
+    "api:roadmaps:dependency-list": (
+        Foreign(
+            _in_b("pk", lambda p: p.later), ("post",), lambda w: {"depends_on": w.b_plan.now.pk}
+        ),
+    ),
+    "api:roadmaps:dependency-detail": (
+        Foreign(lambda w: {"pk": w.b_plan.next.pk, "depends_on_pk": w.b_plan.now.pk}, ("delete",)),
+        # A's initiative naming B's: the dependency must be between rows of the workspace.
+        Foreign(lambda w: {"pk": w.a_plan.next.pk, "depends_on_pk": w.b_plan.now.pk}, ("delete",)),
+    ),
+}
+CASES.update(API_ISOLATION)
 
 # --- The registry covers the URL conf ------------------------------------------------------------
 
