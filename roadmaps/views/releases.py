@@ -78,7 +78,9 @@ class ReleaseForm(forms.Form):
 
 class ChecklistItemForm(forms.Form):
     title = forms.CharField(max_length=200)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False)
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.none(), required=False, empty_label="Nobody yet"
+    )
     due_on = forms.DateField(required=False, label="Due", widget=DATE_INPUT)
 
     def __init__(self, *args: Any, product: Product, **kwargs: Any) -> None:
