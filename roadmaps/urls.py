@@ -6,10 +6,76 @@ from django.urls import path, re_path
 from roadmaps.api import initiatives as initiatives_api
 from roadmaps.api import okrs as okrs_api
 from roadmaps.api import themes as themes_api
-from roadmaps.views import competitors, health, releases, sharing, snapshots
+from roadmaps.views import (
+    board,
+    competitors,
+    export,
+    health,
+    initiatives,
+    objectives,
+    releases,
+    sharing,
+    snapshots,
+    timeline,
+)
 
 # --- Pages: planning (board, timeline, objectives, portfolio, initiatives, export) --------------
-planning_urlpatterns: list = []
+planning_urlpatterns: list = [
+    # The workspace: every product on one timeline, and the OKR tree.
+    path("roadmap/", timeline.portfolio, name="index"),
+    path("roadmap/objectives/", objectives.objectives, name="objectives"),
+    path("roadmap/objectives/new/", objectives.objective_create_view, name="objective-create"),
+    path(
+        "roadmap/objectives/<int:pk>/edit/", objectives.objective_edit_view, name="objective-edit"
+    ),
+    path(
+        "roadmap/objectives/<int:pk>/key-results/new/",
+        objectives.key_result_create_view,
+        name="key-result-create",
+    ),
+    path(
+        "roadmap/key-results/<int:pk>/edit/",
+        objectives.key_result_edit_view,
+        name="key-result-edit",
+    ),
+    # A product's roadmap: board, timeline, objectives, export.
+    path("products/<slug:slug>/roadmap/", board.board, name="board"),
+    path(
+        "products/<slug:slug>/roadmap/initiatives/",
+        board.initiative_create_view,
+        name="initiative-create",
+    ),
+    path("products/<slug:slug>/roadmap/timeline/", timeline.timeline, name="timeline"),
+    path("products/<slug:slug>/roadmap/export.csv", export.roadmap_csv, name="export-csv"),
+    path("products/<slug:slug>/roadmap/print/", export.roadmap_print, name="print"),
+    path(
+        "products/<slug:slug>/objectives/", objectives.product_objectives, name="product-objectives"
+    ),
+    # One initiative: its page, edit form, moves on the board and timeline, links.
+    path("roadmap/initiatives/<int:pk>/", initiatives.initiative_detail, name="initiative"),
+    path("roadmap/initiatives/<int:pk>/edit/", initiatives.initiative_edit, name="initiative-edit"),
+    path("roadmap/initiatives/<int:pk>/move/", board.initiative_move_view, name="initiative-move"),
+    path(
+        "roadmap/initiatives/<int:pk>/dates/",
+        timeline.initiative_dates_view,
+        name="initiative-dates",
+    ),
+    path(
+        "roadmap/initiatives/<int:pk>/dependencies/",
+        initiatives.dependency_add,
+        name="dependency-add",
+    ),
+    path(
+        "roadmap/initiatives/<int:pk>/dependencies/<int:other>/remove/",
+        initiatives.dependency_remove,
+        name="dependency-remove",
+    ),
+    path(
+        "roadmap/initiatives/<int:pk>/objectives/",
+        initiatives.objectives_set,
+        name="initiative-objectives",
+    ),
+]
 
 # --- Pages: releases, health, snapshots, share links, competitors --------------------------------
 _RELEASE = "products/<slug:slug>/releases/<int:pk>"

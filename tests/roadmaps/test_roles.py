@@ -244,7 +244,124 @@ API_CASES: list[Request] = [
     ),
 ]
 
-PAGE_CASES: list[Request] = []
+
+def _pk(get) -> Any:
+    return lambda t: {"pk": get(t.roadmap).pk}
+
+
+_PLANNED_DATES = {"starts_on": "2027-03-01", "ends_on": "2027-03-31"}
+_OBJECTIVE_BODY = {"title": "matrix objective", "starts_on": "2027-01-01", "ends_on": "2027-03-31"}
+_KR_BODY = {"title": "matrix kr", "direction": "increase", "start_value": 1, "target_value": 5}
+
+PAGE_CASES: list[Request] = [
+    # Planning pages (roadmaps/views/board, timeline, objectives, initiatives, export).
+    Request("roadmaps:index", "get", Action.ROADMAP_VIEW),
+    Request("roadmaps:objectives", "get", Action.ROADMAP_VIEW),
+    Request("roadmaps:product-objectives", "get", Action.ROADMAP_VIEW, _slug),
+    Request("roadmaps:board", "get", Action.ROADMAP_VIEW, _slug),
+    Request("roadmaps:timeline", "get", Action.ROADMAP_VIEW, _slug),
+    Request("roadmaps:export-csv", "get", Action.ROADMAP_VIEW, _slug),
+    Request("roadmaps:print", "get", Action.ROADMAP_VIEW, _slug),
+    Request("roadmaps:initiative", "get", Action.ROADMAP_VIEW, _pk(lambda r: r.now)),
+    Request("roadmaps:objective-create", "get", Action.ROADMAP_PLAN),
+    Request(
+        "roadmaps:objective-create",
+        "post",
+        Action.ROADMAP_PLAN,
+        body=lambda t: _OBJECTIVE_BODY,
+        done=lambda t: Objective.objects.filter(
+            workspace=t.workspace, title="matrix objective"
+        ).exists(),
+    ),
+    Request("roadmaps:objective-edit", "get", Action.ROADMAP_PLAN, _pk(lambda r: r.objective)),
+    Request(
+        "roadmaps:objective-edit",
+        "post",
+        Action.ROADMAP_PLAN,
+        _pk(lambda r: r.company_objective),
+        body=lambda t: _OBJECTIVE_BODY,
+        done=lambda t: (
+            Objective.objects.get(pk=t.roadmap.company_objective.pk).title == "matrix objective"
+        ),
+    ),
+    Request("roadmaps:key-result-create", "get", Action.ROADMAP_PLAN, _pk(lambda r: r.objective)),
+    Request(
+        "roadmaps:key-result-create",
+        "post",
+        Action.ROADMAP_PLAN,
+        _pk(lambda r: r.objective),
+        body=lambda t: _KR_BODY,
+        done=lambda t: KeyResult.objects.filter(title="matrix kr").exists(),
+    ),
+    Request(
+        "roadmaps:key-result-edit",
+        "post",
+        Action.ROADMAP_PLAN,
+        _pk(lambda r: r.manual_key_result),
+        body=lambda t: _KR_BODY,
+        done=lambda t: (
+            KeyResult.objects.get(pk=t.roadmap.manual_key_result.pk).title == "matrix kr"
+        ),
+    ),
+    Request(
+        "roadmaps:initiative-create",
+        "post",
+        Action.ROADMAP_PLAN,
+        _slug,
+        body=lambda t: {"title": "matrix initiative", "status": "planned", "horizon": "now"},
+        done=lambda t: Initiative.objects.filter(
+            product=t.product, title="matrix initiative", horizon="now"
+        ).exists(),
+    ),
+    Request("roadmaps:initiative-edit", "get", Action.ROADMAP_PLAN, _pk(lambda r: r.now)),
+    Request(
+        "roadmaps:initiative-edit",
+        "post",
+        Action.ROADMAP_PLAN,
+        _pk(lambda r: r.later),
+        body=lambda t: {"title": "acme mobile app v2", "status": "planned"},
+        done=lambda t: Initiative.objects.get(pk=t.roadmap.later.pk).title == "acme mobile app v2",
+    ),
+    Request(
+        "roadmaps:initiative-move",
+        "post",
+        Action.ROADMAP_PLAN,
+        _pk(lambda r: r.later),
+        body=lambda t: {"horizon": "now", "before": t.roadmap.now.pk},
+        done=lambda t: Initiative.objects.get(pk=t.roadmap.later.pk).horizon == "now",
+    ),
+    Request(
+        "roadmaps:initiative-dates",
+        "post",
+        Action.ROADMAP_PLAN,
+        _pk(lambda r: r.next),
+        body=lambda t: _PLANNED_DATES,
+        done=lambda t: str(Initiative.objects.get(pk=t.roadmap.next.pk).ends_on) == "2027-03-31",
+    ),
+    Request(
+        "roadmaps:dependency-add",
+        "post",
+        Action.ROADMAP_PLAN,
+        _pk(lambda r: r.later),
+        body=lambda t: {"depends_on": t.roadmap.now.pk},
+        done=lambda t: Initiative.objects.get(pk=t.roadmap.later.pk).depends_on.exists(),
+    ),
+    Request(
+        "roadmaps:dependency-remove",
+        "post",
+        Action.ROADMAP_PLAN,
+        lambda t: {"pk": t.roadmap.next.pk, "other": t.roadmap.now.pk},
+        done=lambda t: not Initiative.objects.get(pk=t.roadmap.next.pk).depends_on.exists(),
+    ),
+    Request(
+        "roadmaps:initiative-objectives",
+        "post",
+        Action.ROADMAP_PLAN,
+        _pk(lambda r: r.later),
+        body=lambda t: {"objectives": [t.roadmap.objective.pk]},
+        done=lambda t: Initiative.objects.get(pk=t.roadmap.later.pk).objectives.exists(),
+    ),
+]
 
 # Pages whose allowed POST answers with the page itself (a secret shown once), not a redirect.
 PAGES_SHOWING_A_SECRET: tuple[str, ...] = ()

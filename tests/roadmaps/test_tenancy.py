@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from roadmaps.models import Objective
+from roadmaps.models import Initiative, Objective
 from tests.factories import api_client, app_routes
 from tests.roadmaps.sample_roadmap import SampleRoadmap, build_roadmap, roadmap_snapshot
 from tests.tenancy_walk import (
@@ -95,7 +95,102 @@ def _b_slug(w: W) -> dict[str, Any]:
     return {"slug": w.b.product.slug}
 
 
-CASES: Cases = {}
+def _b(get) -> Any:
+    """kwargs naming B's object ``get(b_plan)`` by pk."""
+    return lambda w: {"pk": get(w.b_plan).pk}
+
+
+def _a(get) -> Any:
+    return lambda w: {"pk": get(w.a_plan).pk}
+
+
+def _alpha(*titles: str) -> Any:
+    return lambda w: [f"alpha {title}" for title in titles]
+
+
+def _bravo(*titles: str) -> Any:
+    return lambda w: [f"bravo {title}" for title in titles]
+
+
+_PRODUCT_PAGE = (  # a product's pages: B's slug is a 404, A's shows A's roadmap only
+    Foreign(_b_slug, ("get",)),
+    Rows(_alpha("onboarding revamp", "billing v2"), _bravo("onboarding revamp"), _a_slug),
+)
+_POST = ("post",)
+_GET_POST = ("get", "post")
+
+CASES: Cases = {
+    # Planning pages (roadmaps/views/board, timeline, objectives, initiatives, export).
+    "roadmaps:index": (
+        Rows(_alpha("onboarding revamp", "billing v2"), _bravo("onboarding revamp", "billing")),
+    ),
+    "roadmaps:objectives": (
+        Rows(
+            _alpha("company objective", "activation objective", "NPS"),
+            _bravo("company objective", "activation objective", "NPS"),
+        ),
+    ),
+    "roadmaps:product-objectives": (
+        Foreign(_b_slug, ("get",)),
+        Rows(_alpha("activation objective", "NPS"), _bravo("activation objective"), _a_slug),
+    ),
+    "roadmaps:board": _PRODUCT_PAGE,
+    "roadmaps:timeline": _PRODUCT_PAGE,
+    "roadmaps:export-csv": _PRODUCT_PAGE,
+    "roadmaps:print": _PRODUCT_PAGE,
+    "roadmaps:objective-create": (
+        Rows(_alpha("company objective"), _bravo("company objective")),  # parents offered
+        Lands(
+            "post",
+            lambda w: {"title": "landed", "starts_on": "2027-01-01", "ends_on": "2027-03-31"},
+            lambda w: Objective.objects.filter(workspace=w.a.workspace, title="landed").exists(),
+        ),
+    ),
+    "roadmaps:objective-edit": (
+        Foreign(_b(lambda p: p.company_objective), _GET_POST),
+        Rows(_alpha("company objective"), _bravo("company objective"), _a(lambda p: p.objective)),
+    ),
+    "roadmaps:key-result-create": (
+        Foreign(_b(lambda p: p.objective), _GET_POST),
+        Rows(lambda w: ["Alpha Product"], lambda w: ["Bravo Product"], _a(lambda p: p.objective)),
+    ),
+    "roadmaps:key-result-edit": (Foreign(_b(lambda p: p.manual_key_result), _GET_POST),),
+    "roadmaps:initiative-create": (
+        Foreign(_b_slug, _POST, lambda w: {"title": "landed", "horizon": "now"}),
+        Lands(
+            "post",
+            lambda w: {"title": "landed", "status": "planned", "horizon": "now"},
+            lambda w: Initiative.objects.filter(product=w.a.product, title="landed").exists(),
+            _a_slug,
+        ),
+    ),
+    "roadmaps:initiative": (
+        Foreign(_b(lambda p: p.now), ("get",)),
+        # The dependency picker offers A's initiatives only.
+        Rows(_alpha("billing v2", "mobile app"), _bravo("billing v2"), _a(lambda p: p.now)),
+    ),
+    "roadmaps:initiative-edit": (Foreign(_b(lambda p: p.later), _GET_POST),),
+    "roadmaps:initiative-move": (
+        Foreign(_b(lambda p: p.later), _POST, lambda w: {"horizon": "now"}),
+    ),
+    "roadmaps:initiative-dates": (
+        Foreign(
+            _b(lambda p: p.next),
+            _POST,
+            lambda w: {"starts_on": "2027-01-01", "ends_on": "2027-02-01"},
+        ),
+    ),
+    "roadmaps:dependency-add": (
+        Foreign(_b(lambda p: p.later), _POST, lambda w: {"depends_on": w.b_plan.now.pk}),
+    ),
+    "roadmaps:dependency-remove": (
+        Foreign(lambda w: {"pk": w.b_plan.next.pk, "other": w.b_plan.now.pk}, _POST),
+        Foreign(lambda w: {"pk": w.a_plan.next.pk, "other": w.b_plan.now.pk}, _POST),
+    ),
+    "roadmaps:initiative-objectives": (
+        Foreign(_b(lambda p: p.later), _POST, lambda w: {"objectives": [w.b_plan.objective.pk]}),
+    ),
+}
 
 
 # --- API: the same proof for every endpoint under /api/v1/ (ids in bodies: tests below) ---------
