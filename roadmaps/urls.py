@@ -3,8 +3,13 @@ API under /api/v1/ in ``api:roadmaps``, and the public share page."""
 
 from django.urls import path, re_path
 
+from roadmaps.api import competitors as competitors_api
+from roadmaps.api import health as health_api
 from roadmaps.api import initiatives as initiatives_api
 from roadmaps.api import okrs as okrs_api
+from roadmaps.api import releases as releases_api
+from roadmaps.api import sharing as sharing_api
+from roadmaps.api import snapshots as snapshots_api
 from roadmaps.api import themes as themes_api
 from roadmaps.views import (
     board,
@@ -194,5 +199,89 @@ api_urlpatterns: list = [
         rf"^initiatives/{_PK}/dependencies/(?P<depends_on_pk>{_ID})/$",
         initiatives_api.DependencyDetailView.as_view(),
         name="dependency-detail",
+    ),
+    # Health updates of initiatives and objectives.
+    re_path(
+        rf"^initiatives/{_PK}/health-updates/$",
+        health_api.InitiativeHealthView.as_view(),
+        name="initiative-health",
+    ),
+    re_path(
+        rf"^objectives/{_PK}/health-updates/$",
+        health_api.ObjectiveHealthView.as_view(),
+        name="objective-health",
+    ),
+    # Releases, their launch checklists, shipping.
+    re_path(rf"{_PRODUCT}/releases/$", releases_api.ReleaseListView.as_view(), name="release-list"),
+    re_path(rf"^releases/{_PK}/$", releases_api.ReleaseDetailView.as_view(), name="release-detail"),
+    re_path(
+        rf"^releases/{_PK}/ship/$", releases_api.ReleaseShipView.as_view(), name="release-ship"
+    ),
+    re_path(
+        rf"^releases/(?P<release_pk>{_ID})/checklist/$",
+        releases_api.ChecklistListView.as_view(),
+        name="checklist-list",
+    ),
+    re_path(
+        rf"^checklist-items/{_PK}/$",
+        releases_api.ChecklistItemDetailView.as_view(),
+        name="checklist-item-detail",
+    ),
+    re_path(
+        rf"^checklist-items/{_PK}/done/$",
+        releases_api.ChecklistItemDoneView.as_view(),
+        name="checklist-item-done",
+    ),
+    # Snapshots and what changed between two.
+    re_path(
+        rf"{_PRODUCT}/snapshots/$", snapshots_api.SnapshotListView.as_view(), name="snapshot-list"
+    ),
+    re_path(
+        rf"{_PRODUCT}/snapshots/diff/$",
+        snapshots_api.SnapshotDiffView.as_view(),
+        name="snapshot-diff",
+    ),
+    re_path(
+        rf"^snapshots/{_PK}/$", snapshots_api.SnapshotDetailView.as_view(), name="snapshot-detail"
+    ),
+    # Read-only share links.
+    re_path(
+        rf"{_PRODUCT}/share-links/$",
+        sharing_api.ShareLinkListView.as_view(),
+        name="share-link-list",
+    ),
+    re_path(
+        rf"^share-links/{_PK}/$",
+        sharing_api.ShareLinkDetailView.as_view(),
+        name="share-link-detail",
+    ),
+    # Competitors and the feature matrix.
+    re_path(
+        rf"{_PRODUCT}/competitors/$",
+        competitors_api.CompetitorListView.as_view(),
+        name="competitor-list",
+    ),
+    re_path(
+        rf"^competitors/{_PK}/$",
+        competitors_api.CompetitorDetailView.as_view(),
+        name="competitor-detail",
+    ),
+    re_path(
+        rf"{_PRODUCT}/competitor-features/$",
+        competitors_api.FeatureListView.as_view(),
+        name="feature-list",
+    ),
+    re_path(
+        rf"^competitor-features/{_PK}/$",
+        competitors_api.FeatureDetailView.as_view(),
+        name="feature-detail",
+    ),
+    re_path(
+        rf"{_PRODUCT}/competitor-matrix/$", competitors_api.MatrixView.as_view(), name="matrix"
+    ),
+    re_path(
+        rf"^competitor-features/(?P<feature_pk>{_ID})/cells/(?P<competitor_pk>{_ID})/$",
+        competitors_api.CellView.as_view(),
+        name="matrix-cell",
     ),
 ]

@@ -261,6 +261,8 @@ SPECTACULAR_SETTINGS = {
         "StatusEnum": "metrics.models.ExperimentStatus",
         "InitiativeStatusEnum": "roadmaps.models.InitiativeStatus",
         "ReleaseStatusEnum": "roadmaps.models.ReleaseStatus",
+        # A competitor feature's support, ours and in the matrix's cells alike.
+        "SupportEnum": "roadmaps.models.Support",
     },
     "SECURITY": [{"bearerAuth": []}],
     "APPEND_COMPONENTS": {

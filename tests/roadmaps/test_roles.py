@@ -19,6 +19,7 @@ import pytest
 from django.db.models import Model
 
 from pmhub.capabilities import Action, Role
+from roadmaps import models as roadmap_models
 from roadmaps.models import Initiative, KeyResult, Objective, Theme
 from tests.factories import app_routes
 from tests.roadmaps.sample_roadmap import SampleRoadmap, build_roadmap, day, roadmap_snapshot
@@ -363,8 +364,226 @@ PAGE_CASES: list[Request] = [
     ),
 ]
 
+# Delivery pages (roadmaps/views/releases, health, snapshots, sharing, competitors).
+
+
+def _d_release(t: T) -> dict[str, Any]:
+    return {"slug": t.product.slug, "pk": t.roadmap.release.pk}
+
+
+def _d_item(get) -> Any:
+    return lambda t: {**_d_release(t), "item_pk": get(t.roadmap).pk}
+
+
+def _d_in_product(get) -> Any:
+    """kwargs of a product's row ``get(plan)``: the product's slug and the row's pk."""
+    return lambda t: {"slug": t.product.slug, "pk": get(t.roadmap).pk}
+
+
+def _d_cell(t: T) -> dict[str, Any]:
+    plan = t.roadmap
+    return {"slug": t.product.slug, "pk": plan.feature.pk, "column": plan.competitor.pk}
+
+
+_D_RELEASE = {"name": "matrix release", "target_date": "2027-01-01", "status": "planned"}
+
+PAGE_CASES += [
+    Request("roadmaps:release-list", "get", Action.ROADMAP_VIEW, _slug),
+    Request("roadmaps:release-create", "get", Action.ROADMAP_PLAN, _slug),
+    Request(
+        "roadmaps:release-create",
+        "post",
+        Action.ROADMAP_PLAN,
+        _slug,
+        body=lambda t: _D_RELEASE,
+        done=lambda t: roadmap_models.Release.objects.filter(
+            product=t.product, name="matrix release"
+        ).exists(),
+    ),
+    Request("roadmaps:release-detail", "get", Action.ROADMAP_VIEW, _d_release),
+    Request("roadmaps:release-edit", "get", Action.ROADMAP_PLAN, _d_release),
+    Request(
+        "roadmaps:release-edit",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_release,
+        body=lambda t: _D_RELEASE,
+        done=lambda t: (
+            roadmap_models.Release.objects.get(pk=t.roadmap.release.pk).name == "matrix release"
+        ),
+    ),
+    Request(
+        "roadmaps:release-ship",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_release,
+        done=lambda t: (
+            roadmap_models.Release.objects.get(pk=t.roadmap.release.pk).status == "shipped"
+        ),
+    ),
+    Request(
+        "roadmaps:release-delete",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_release,
+        done=lambda t: not roadmap_models.Release.objects.filter(pk=t.roadmap.release.pk).exists(),
+    ),
+    Request(
+        "roadmaps:checklist-add",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_release,
+        body=lambda t: {"title": "matrix item"},
+        done=lambda t: t.roadmap.release.checklist.filter(title="matrix item").exists(),
+    ),
+    Request(
+        "roadmaps:checklist-done",
+        "post",
+        Action.LAUNCH_UPDATE,
+        _d_item(lambda p: p.open_item),
+        body=lambda t: {"done": "1"},
+        done=lambda t: roadmap_models.ChecklistItem.objects.get(pk=t.roadmap.open_item.pk).done,
+    ),
+    Request(
+        "roadmaps:checklist-remove",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_item(lambda p: p.done_item),
+        done=lambda t: (
+            not roadmap_models.ChecklistItem.objects.filter(pk=t.roadmap.done_item.pk).exists()
+        ),
+    ),
+    Request(
+        "roadmaps:initiative-health",
+        "post",
+        Action.LAUNCH_UPDATE,
+        lambda t: {"pk": t.roadmap.now.pk},
+        body=lambda t: {"health": "off_track", "note": "matrix"},
+        done=lambda t: (
+            roadmap_models.Initiative.objects.get(pk=t.roadmap.now.pk).health == "off_track"
+        ),
+    ),
+    Request(
+        "roadmaps:objective-health",
+        "post",
+        Action.LAUNCH_UPDATE,
+        lambda t: {"pk": t.roadmap.company_objective.pk},
+        body=lambda t: {"health": "at_risk"},
+        done=lambda t: (
+            roadmap_models.Objective.objects.get(pk=t.roadmap.company_objective.pk).health
+            == "at_risk"
+        ),
+    ),
+    Request("roadmaps:snapshot-list", "get", Action.ROADMAP_VIEW, _slug),
+    Request(
+        "roadmaps:snapshot-create",
+        "post",
+        Action.ROADMAP_PLAN,
+        _slug,
+        body=lambda t: {"name": "matrix snapshot"},
+        done=lambda t: roadmap_models.Snapshot.objects.filter(name="matrix snapshot").exists(),
+    ),
+    Request("roadmaps:snapshot-diff", "get", Action.ROADMAP_VIEW, _slug),
+    Request(
+        "roadmaps:snapshot-delete",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_in_product(lambda p: p.first_snapshot),
+        done=lambda t: (
+            not roadmap_models.Snapshot.objects.filter(pk=t.roadmap.first_snapshot.pk).exists()
+        ),
+    ),
+    Request("roadmaps:share-links", "get", Action.ROADMAP_SHARE, _slug),
+    Request(
+        "roadmaps:share-links",
+        "post",
+        Action.ROADMAP_SHARE,
+        _slug,
+        body=lambda t: {"label": "matrix link"},
+        done=lambda t: roadmap_models.ShareLink.objects.filter(label="matrix link").exists(),
+    ),
+    Request(
+        "roadmaps:share-link-revoke",
+        "post",
+        Action.ROADMAP_SHARE,
+        _d_in_product(lambda p: p.share_link),
+        done=lambda t: (
+            roadmap_models.ShareLink.objects.get(pk=t.roadmap.share_link.pk).revoked_at is not None
+        ),
+    ),
+    Request("roadmaps:competitor-list", "get", Action.ROADMAP_VIEW, _slug),
+    Request(
+        "roadmaps:competitor-create",
+        "post",
+        Action.ROADMAP_PLAN,
+        _slug,
+        body=lambda t: {"name": "matrix rival"},
+        done=lambda t: roadmap_models.Competitor.objects.filter(name="matrix rival").exists(),
+    ),
+    Request(
+        "roadmaps:competitor-edit",
+        "get",
+        Action.ROADMAP_PLAN,
+        _d_in_product(lambda p: p.competitor),
+    ),
+    Request(
+        "roadmaps:competitor-edit",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_in_product(lambda p: p.competitor),
+        body=lambda t: {"name": "matrix rival"},
+        done=lambda t: (
+            roadmap_models.Competitor.objects.get(pk=t.roadmap.competitor.pk).name == "matrix rival"
+        ),
+    ),
+    Request(
+        "roadmaps:competitor-delete",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_in_product(lambda p: p.competitor),
+        done=lambda t: (
+            not roadmap_models.Competitor.objects.filter(pk=t.roadmap.competitor.pk).exists()
+        ),
+    ),
+    Request(
+        "roadmaps:feature-create",
+        "post",
+        Action.ROADMAP_PLAN,
+        _slug,
+        body=lambda t: {"name": "matrix feature", "ours": "yes"},
+        done=lambda t: roadmap_models.CompetitorFeature.objects.filter(
+            name="matrix feature"
+        ).exists(),
+    ),
+    Request(
+        "roadmaps:feature-delete",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_in_product(lambda p: p.other_feature),
+        done=lambda t: (
+            not roadmap_models.CompetitorFeature.objects.filter(
+                pk=t.roadmap.other_feature.pk
+            ).exists()
+        ),
+    ),
+    Request("roadmaps:matrix-cell", "get", Action.ROADMAP_PLAN, _d_cell),
+    Request(
+        "roadmaps:matrix-cell",
+        "post",
+        Action.ROADMAP_PLAN,
+        _d_cell,
+        body=lambda t: {"level": "no"},
+        done=lambda t: (
+            roadmap_models.FeatureSupport.objects.get(
+                feature=t.roadmap.feature, competitor=t.roadmap.competitor
+            ).level
+            == "no"
+        ),
+    ),
+]
+
 # Pages whose allowed POST answers with the page itself (a secret shown once), not a redirect.
-PAGES_SHOWING_A_SECRET: tuple[str, ...] = ()
+PAGES_SHOWING_A_SECRET: tuple[str, ...] = ("roadmaps:share-links",)
 
 
 # --- The cases cover the capability table and the URL conf ---------------------------------------

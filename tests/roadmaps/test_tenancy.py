@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from roadmaps.models import Initiative, Objective
 from tests.factories import api_client, app_routes
@@ -26,6 +27,7 @@ from tests.tenancy_walk import (
     Foreign,
     Lands,
     Rows,
+    Unscoped,
     World,
     assert_every_api_method_has_a_case,
     assert_every_route_has_a_case,
@@ -300,8 +302,348 @@ API_ISOLATION: Cases = {
         # A's initiative naming B's: the dependency must be between rows of the workspace.
         Foreign(lambda w: {"pk": w.a_plan.next.pk, "depends_on_pk": w.b_plan.now.pk}, ("delete",)),
     ),
+    "api:roadmaps:initiative-health": (
+        Foreign(_in_b("pk", lambda p: p.now), ("get", "post"), lambda w: {"health": "on_track"}),
+        Rows(
+            _own(lambda p: [p.health_update]),
+            _theirs(lambda p: [p.health_update]),
+            _in("pk", lambda p: p.now),
+        ),
+    ),
+    "api:roadmaps:objective-health": (
+        Foreign(
+            _in_b("pk", lambda p: p.objective), ("get", "post"), lambda w: {"health": "at_risk"}
+        ),
+        Lands(
+            "post",
+            lambda w: {"health": "at_risk", "note": "landed"},
+            lambda w: w.a_plan.objective.health_updates.filter(note="landed").exists(),
+            _in("pk", lambda p: p.objective),
+        ),
+    ),
+    "api:roadmaps:release-list": (
+        Foreign(_b_product, ("get", "post"), lambda w: {"name": "x", "target_date": "2027-01-01"}),
+        Rows(_own(lambda p: [p.release]), _theirs(lambda p: [p.release]), _a_product),
+        Lands(
+            "post",
+            lambda w: {"name": "landed", "target_date": "2027-01-01"},
+            lambda w: w.a.product.releases.filter(name="landed").exists(),
+            _a_product,
+        ),
+    ),
+    "api:roadmaps:release-detail": (
+        Foreign(_in_b("pk", lambda p: p.release), _RW, lambda w: {"notes": "taken"}),
+    ),
+    "api:roadmaps:release-ship": (Foreign(_in_b("pk", lambda p: p.release), ("post",)),),
+    "api:roadmaps:checklist-list": (
+        Foreign(
+            _in_b("release_pk", lambda p: p.release), ("get", "post"), lambda w: {"title": "x"}
+        ),
+        Rows(
+            _own(lambda p: [p.open_item, p.done_item]),
+            _theirs(lambda p: [p.open_item, p.done_item]),
+            _in("release_pk", lambda p: p.release),
+        ),
+        Lands(
+            "post",
+            lambda w: {"title": "landed"},
+            lambda w: w.a_plan.release.checklist.filter(title="landed").exists(),
+            _in("release_pk", lambda p: p.release),
+        ),
+    ),
+    "api:roadmaps:checklist-item-detail": (
+        Foreign(_in_b("pk", lambda p: p.open_item), _RW, lambda w: {"title": "taken"}),
+    ),
+    "api:roadmaps:checklist-item-done": (
+        Foreign(_in_b("pk", lambda p: p.open_item), ("post",), lambda w: {"done": True}),
+    ),
+    "api:roadmaps:snapshot-list": (
+        Foreign(_b_product, ("get", "post"), lambda w: {"name": "planted"}),
+        Rows(
+            _own(lambda p: [p.first_snapshot, p.second_snapshot]),
+            _theirs(lambda p: [p.first_snapshot, p.second_snapshot]),
+            _a_product,
+        ),
+        Lands(
+            "post",
+            lambda w: {"name": "landed"},
+            lambda w: w.a.product.snapshots.filter(name="landed").exists(),
+            _a_product,
+        ),
+    ),
+    "api:roadmaps:snapshot-detail": (
+        Foreign(_in_b("pk", lambda p: p.first_snapshot), ("get", "delete")),
+    ),
+    # B's product is a 404; B's snapshot ids under A's product: test_a_diff_of_*_is_a_400 below.
+    "api:roadmaps:snapshot-diff": (Foreign(_b_product, ("get",)),),
+    "api:roadmaps:share-link-list": (
+        Foreign(_b_product, ("get", "post"), lambda w: {"label": "planted"}),
+        Rows(_own(lambda p: [p.share_link]), _theirs(lambda p: [p.share_link]), _a_product),
+        Lands(
+            "post",
+            lambda w: {"label": "landed"},
+            lambda w: w.a.product.share_links.filter(label="landed").exists(),
+            _a_product,
+        ),
+    ),
+    "api:roadmaps:share-link-detail": (
+        Foreign(_in_b("pk", lambda p: p.share_link), ("get", "delete")),
+    ),
+    "api:roadmaps:competitor-list": (
+        Foreign(_b_product, ("get", "post"), lambda w: {"name": "planted"}),
+        Rows(_own(lambda p: [p.competitor]), _theirs(lambda p: [p.competitor]), _a_product),
+        Lands(
+            "post",
+            lambda w: {"name": "landed"},
+            lambda w: w.a.product.competitors.filter(name="landed").exists(),
+            _a_product,
+        ),
+    ),
+    "api:roadmaps:competitor-detail": (
+        Foreign(_in_b("pk", lambda p: p.competitor), _RW, lambda w: {"notes": "taken"}),
+    ),
+    "api:roadmaps:feature-list": (
+        Foreign(_b_product, ("get", "post"), lambda w: {"name": "planted"}),
+        Rows(
+            _own(lambda p: [p.feature, p.other_feature]),
+            _theirs(lambda p: [p.feature, p.other_feature]),
+            _a_product,
+        ),
+        Lands(
+            "post",
+            lambda w: {"name": "landed"},
+            lambda w: w.a.product.competitor_features.filter(name="landed").exists(),
+            _a_product,
+        ),
+    ),
+    "api:roadmaps:feature-detail": (
+        Foreign(_in_b("pk", lambda p: p.feature), _RW, lambda w: {"ours": "yes"}),
+    ),
+    "api:roadmaps:matrix": (Foreign(_b_product, ("get",)),),
+    "api:roadmaps:matrix-cell": (
+        Foreign(
+            lambda w: {"feature_pk": w.b_plan.feature.pk, "competitor_pk": w.b_plan.competitor.pk},
+            ("put",),
+            lambda w: {"level": "yes"},
+        ),
+        # A's feature with B's competitor, and B's feature with A's: both a 404.
+        Foreign(
+            lambda w: {"feature_pk": w.a_plan.feature.pk, "competitor_pk": w.b_plan.competitor.pk},
+            ("put",),
+            lambda w: {"level": "yes"},
+        ),
+        Foreign(
+            lambda w: {"feature_pk": w.b_plan.feature.pk, "competitor_pk": w.a_plan.competitor.pk},
+            ("put",),
+            lambda w: {"level": "yes"},
+        ),
+    ),
 }
 CASES.update(API_ISOLATION)
+
+# --- Delivery pages (roadmaps/views/releases, health, snapshots, sharing, competitors) ---------
+
+
+def _in(slug_of, row_of, **more) -> Any:
+    """kwargs of a product's row: ``slug_of(w)``'s product slug, ``row_of(w)``'s pk, ``more``."""
+    return lambda w: {
+        "slug": slug_of(w).product.slug,
+        "pk": row_of(w).pk,
+        **{key: get(w) for key, get in more.items()},
+    }
+
+
+def _a_tenant(w: W) -> Any:
+    return w.a
+
+
+def _b_tenant(w: W) -> Any:
+    return w.b
+
+
+def _b_row(get) -> Any:
+    return lambda w: get(w.b_plan)
+
+
+def _a_row(get) -> Any:
+    return lambda w: get(w.a_plan)
+
+
+def _pk_of(get) -> Any:
+    return lambda w: get(w).pk
+
+
+_B_RELEASE = _in(_b_tenant, _b_row(lambda p: p.release))
+_B_RELEASE_IN_A = _in(_a_tenant, _b_row(lambda p: p.release))
+_RELEASE_BODY = {"name": "landed", "target_date": "2027-01-01", "status": "planned"}
+SHARE_PAGE_REASON = (
+    "public, no login: the signed token alone picks the share link and its product; revoked, "
+    "expired, tampered, forged and mismatched tokens are 404s and no other product or owner "
+    "shows (tests/roadmaps/test_pages_sharing.py)"
+)
+
+DELIVERY_ISOLATION: Cases = {
+    "roadmaps:release-list": (
+        Foreign(_b_slug, ("get",)),
+        Rows(_alpha("1.0"), _bravo("1.0"), _a_slug),
+    ),
+    "roadmaps:release-create": (
+        Foreign(_b_slug, _GET_POST, lambda w: _RELEASE_BODY),
+        Rows(_alpha("onboarding revamp"), _bravo("onboarding revamp"), _a_slug),  # initiatives
+        Lands(
+            "post",
+            lambda w: _RELEASE_BODY,
+            lambda w: w.a.product.releases.filter(name="landed").exists(),
+            _a_slug,
+        ),
+    ),
+    "roadmaps:release-detail": (
+        Foreign(_B_RELEASE, ("get",)),
+        Foreign(_B_RELEASE_IN_A, ("get",)),
+        Rows(
+            _alpha("docs written", "onboarding revamp"),
+            _bravo("docs written", "onboarding revamp"),
+            _in(_a_tenant, _a_row(lambda p: p.release)),
+        ),
+    ),
+    "roadmaps:release-edit": (
+        Foreign(_B_RELEASE, _GET_POST, lambda w: _RELEASE_BODY),
+        Foreign(_B_RELEASE_IN_A, _GET_POST, lambda w: _RELEASE_BODY),
+    ),
+    "roadmaps:release-ship": (Foreign(_B_RELEASE, _POST), Foreign(_B_RELEASE_IN_A, _POST)),
+    "roadmaps:release-delete": (Foreign(_B_RELEASE, _POST), Foreign(_B_RELEASE_IN_A, _POST)),
+    "roadmaps:checklist-add": (
+        Foreign(_B_RELEASE, _POST, lambda w: {"title": "planted"}),
+        Foreign(_B_RELEASE_IN_A, _POST, lambda w: {"title": "planted"}),
+    ),
+    **{
+        name: (
+            Foreign(
+                _in(
+                    _b_tenant,
+                    _b_row(lambda p: p.release),
+                    item_pk=_pk_of(_b_row(lambda p: p.open_item)),
+                ),
+                _POST,
+                lambda w: {"done": "1"},
+            ),
+            # B's item under A's release: the item must belong to the release in the URL.
+            Foreign(
+                _in(
+                    _a_tenant,
+                    _a_row(lambda p: p.release),
+                    item_pk=_pk_of(_b_row(lambda p: p.open_item)),
+                ),
+                _POST,
+                lambda w: {"done": "1"},
+            ),
+        )
+        for name in ("roadmaps:checklist-done", "roadmaps:checklist-remove")
+    },
+    "roadmaps:initiative-health": (
+        Foreign(_b(lambda p: p.now), _POST, lambda w: {"health": "off_track"}),
+    ),
+    "roadmaps:objective-health": (
+        Foreign(_b(lambda p: p.objective), _POST, lambda w: {"health": "off_track"}),
+        Foreign(_b(lambda p: p.company_objective), _POST, lambda w: {"health": "off_track"}),
+    ),
+    "roadmaps:snapshot-list": (
+        Foreign(_b_slug, ("get",)),
+        Rows(_alpha("before", "after"), _bravo("before", "after"), _a_slug),
+    ),
+    "roadmaps:snapshot-create": (
+        Foreign(_b_slug, _POST, lambda w: {"name": "planted"}),
+        Lands(
+            "post",
+            lambda w: {"name": "landed"},
+            lambda w: w.a.product.snapshots.filter(name="landed").exists(),
+            _a_slug,
+        ),
+    ),
+    # The pick of snapshots to compare offers A's only; B's snapshot id in ``from`` is refused
+    # (tests/roadmaps/test_pages_snapshots.py::test_another_products_snapshot_cannot_be_compared).
+    "roadmaps:snapshot-diff": (
+        Foreign(_b_slug, ("get",)),
+        Rows(_alpha("before", "after"), _bravo("before", "after"), _a_slug),
+    ),
+    "roadmaps:snapshot-delete": (
+        Foreign(_in(_b_tenant, _b_row(lambda p: p.first_snapshot)), _POST),
+        Foreign(_in(_a_tenant, _b_row(lambda p: p.first_snapshot)), _POST),
+    ),
+    "roadmaps:share-links": (
+        Foreign(_b_slug, _GET_POST, lambda w: {"label": "planted"}),
+        Rows(_alpha("board link"), _bravo("board link"), _a_slug),
+        Lands(
+            "post",
+            lambda w: {"label": "landed"},
+            lambda w: w.a.product.share_links.filter(label="landed").exists(),
+            _a_slug,
+        ),
+    ),
+    "roadmaps:share-link-revoke": (
+        Foreign(_in(_b_tenant, _b_row(lambda p: p.share_link)), _POST),
+        Foreign(_in(_a_tenant, _b_row(lambda p: p.share_link)), _POST),
+    ),
+    "roadmaps-public:share": (Unscoped(SHARE_PAGE_REASON),),
+    "roadmaps:competitor-list": (
+        Foreign(_b_slug, ("get",)),
+        Rows(_alpha("rival", "SSO", "dark mode"), _bravo("rival", "SSO"), _a_slug),
+    ),
+    "roadmaps:competitor-create": (
+        Foreign(_b_slug, _POST, lambda w: {"name": "planted"}),
+        Lands(
+            "post",
+            lambda w: {"name": "landed"},
+            lambda w: w.a.product.competitors.filter(name="landed").exists(),
+            _a_slug,
+        ),
+    ),
+    "roadmaps:competitor-edit": (
+        Foreign(_in(_b_tenant, _b_row(lambda p: p.competitor)), _GET_POST, lambda w: {"name": "x"}),
+        Foreign(_in(_a_tenant, _b_row(lambda p: p.competitor)), _GET_POST, lambda w: {"name": "x"}),
+    ),
+    "roadmaps:competitor-delete": (
+        Foreign(_in(_b_tenant, _b_row(lambda p: p.competitor)), _POST),
+        Foreign(_in(_a_tenant, _b_row(lambda p: p.competitor)), _POST),
+    ),
+    "roadmaps:feature-create": (
+        Foreign(_b_slug, _POST, lambda w: {"name": "planted", "ours": "yes"}),
+        Lands(
+            "post",
+            lambda w: {"name": "landed", "ours": "yes"},
+            lambda w: w.a.product.competitor_features.filter(name="landed").exists(),
+            _a_slug,
+        ),
+    ),
+    "roadmaps:feature-delete": (
+        Foreign(_in(_b_tenant, _b_row(lambda p: p.feature)), _POST),
+        Foreign(_in(_a_tenant, _b_row(lambda p: p.feature)), _POST),
+    ),
+    "roadmaps:matrix-cell": (
+        Foreign(
+            _in(
+                _b_tenant,
+                _b_row(lambda p: p.feature),
+                column=_pk_of(_b_row(lambda p: p.competitor)),
+            ),
+            _GET_POST,
+            lambda w: {"level": "no"},
+        ),
+        Foreign(_in(_b_tenant, _b_row(lambda p: p.feature), column=lambda w: "us"), _GET_POST),
+        # B's competitor as a column of A's feature, and B's feature under A's product.
+        Foreign(
+            _in(
+                _a_tenant,
+                _a_row(lambda p: p.feature),
+                column=_pk_of(_b_row(lambda p: p.competitor)),
+            ),
+            _GET_POST,
+            lambda w: {"level": "no"},
+        ),
+        Foreign(_in(_a_tenant, _b_row(lambda p: p.feature), column=lambda w: "us"), _GET_POST),
+    ),
+}
+CASES.update(DELIVERY_ISOLATION)
 
 # --- The registry covers the URL conf ------------------------------------------------------------
 
@@ -359,3 +701,131 @@ def test_the_sample_roadmaps_are_whole_and_apart(world):
         ):
             assert snap[kind], f"{tenant.workspace.name} has no {kind}"
         assert plan.next.depends_on.get() == plan.now
+
+
+# --- API: ids of another workspace in bodies and queries -----------------------------------------
+
+
+def _api_url(name: str, **kwargs: Any) -> str:
+    return reverse(f"api:roadmaps:{name}", kwargs=kwargs)
+
+
+def _b_metric(w: RoadmapWorld) -> int:
+    return w.b_plan.metric_key_result.metric_id
+
+
+# (route, kwargs of A's row, body naming B's row, the field the 400 must name)
+FOREIGN_IDS_IN_BODIES = [
+    pytest.param(
+        "objective-list",
+        {},
+        lambda w: {"title": "x", **_QUARTER, "product": w.b.product.pk},
+        "product",
+        id="objective-product",
+    ),
+    pytest.param(
+        "objective-list",
+        {},
+        lambda w: {"title": "x", **_QUARTER, "parent": w.b_plan.company_objective.pk},
+        "parent",
+        id="objective-parent",
+    ),
+    pytest.param(
+        "objective-detail",
+        {"pk": "objective"},
+        lambda w: {"owner": w.b.owner.pk},
+        "owner",
+        id="objective-owner",
+    ),
+    pytest.param(
+        "key-result-list",
+        {"objective_pk": "objective"},
+        lambda w: {"title": "x", "start_value": 0, "target_value": 1, "metric": _b_metric(w)},
+        "metric",
+        id="key-result-metric",
+    ),
+    pytest.param(
+        "initiative-list",
+        {"product_pk": None},
+        lambda w: {"title": "x", "theme": w.b_plan.theme.pk},
+        "theme",
+        id="initiative-theme",
+    ),
+    pytest.param(
+        "initiative-detail",
+        {"pk": "later"},
+        lambda w: {"objectives": [w.a_plan.objective.pk, w.b_plan.objective.pk]},
+        "objectives.1",
+        id="initiative-objectives",
+    ),
+    pytest.param(
+        "initiative-move",
+        {"pk": "later"},
+        lambda w: {"horizon": "now", "before": w.b_plan.now.pk},
+        "before",
+        id="move-before",
+    ),
+    pytest.param(
+        "dependency-list",
+        {"pk": "later"},
+        lambda w: {"depends_on": w.b_plan.now.pk},
+        "depends_on",
+        id="depends-on",
+    ),
+    pytest.param(
+        "release-list",
+        {"product_pk": None},
+        lambda w: {"name": "x", "target_date": "2027-01-01", "initiatives": [w.b_plan.now.pk]},
+        "initiatives.0",
+        id="release-initiatives",
+    ),
+    pytest.param(
+        "checklist-list",
+        {"release_pk": "release"},
+        lambda w: {"title": "x", "owner": w.b.owner.pk},
+        "owner",
+        id="checklist-owner",
+    ),
+]
+
+
+def _a_kwargs(w: RoadmapWorld, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A's product (for None) or A's row named by the value."""
+    return {
+        key: w.a.product.pk if value is None else getattr(w.a_plan, value).pk
+        for key, value in kwargs.items()
+    }
+
+
+@pytest.mark.parametrize(("name", "kwargs", "body", "field"), FOREIGN_IDS_IN_BODIES)
+def test_a_body_naming_another_workspaces_row_is_a_400_naming_the_field(
+    world, name, kwargs, body, field
+):
+    before = roadmap_snapshot(world.a.workspace), roadmap_snapshot(world.b.workspace)
+    url = _api_url(name, **_a_kwargs(world, kwargs))
+    method = "patch" if name.endswith("-detail") else "post"
+    response = getattr(world.api, method)(url, body(world), format="json")
+    assert response.status_code == 400, response.content
+    assert set(response.json()["fields"]) == {field}
+    assert "bravo" not in response.content.decode()
+    assert (roadmap_snapshot(world.a.workspace), roadmap_snapshot(world.b.workspace)) == before
+
+
+def test_a_diff_naming_another_workspaces_snapshot_is_a_400_naming_it(world):
+    url = _api_url("snapshot-diff", product_pk=world.a.product.pk)
+    theirs = world.b_plan.second_snapshot.pk
+    for query, field in (({"older": theirs}, "older"), ({"newer": theirs}, "newer")):
+        response = world.api.get(url, query)
+        assert response.status_code == 400 and set(response.json()["fields"]) == {field}
+    mine = world.api.get(url, {"older": world.a_plan.first_snapshot.pk})
+    assert mine.status_code == 200
+    assert [change["id"] for change in mine.json()["added"]] == [world.a_plan.later.pk]
+
+
+def test_filters_naming_another_workspaces_rows_find_nothing(world):
+    url = _api_url("initiative-list", product_pk=world.a.product.pk)
+    for query in ({"objective": world.b_plan.objective.pk}, {"theme": world.b_plan.theme.pk}):
+        response = world.api.get(url, query)
+        assert response.status_code == 200 and response.json()["results"] == [], query
+    objectives = world.api.get(_api_url("objective-list"), {"product": world.b.product.pk})
+    assert objectives.status_code == 200 and objectives.json()["results"] == []
