@@ -20,7 +20,19 @@ from django.db.models import Model
 
 from pmhub.capabilities import Action, Role
 from roadmaps import models as roadmap_models
-from roadmaps.models import Initiative, KeyResult, Objective, Theme
+from roadmaps.models import (
+    ChecklistItem,
+    Competitor,
+    CompetitorFeature,
+    FeatureSupport,
+    Initiative,
+    KeyResult,
+    Objective,
+    Release,
+    ShareLink,
+    Snapshot,
+    Theme,
+)
 from tests.factories import app_routes
 from tests.roadmaps.sample_roadmap import SampleRoadmap, build_roadmap, day, roadmap_snapshot
 from tests.role_matrix import (
@@ -242,6 +254,225 @@ API_CASES: list[Request] = [
         Action.ROADMAP_PLAN,
         kwargs=lambda t: {"pk": t.roadmap.next.pk, "depends_on_pk": t.roadmap.now.pk},
         done=lambda t: not _fresh(t, "next").depends_on.exists(),
+    ),
+    # --- Health updates
+    Request("api:roadmaps:initiative-health", "get", Action.ROADMAP_VIEW, kwargs=_row_pk("now")),
+    Request(
+        "api:roadmaps:initiative-health",
+        "post",
+        Action.LAUNCH_UPDATE,
+        kwargs=_row_pk("now"),
+        body=lambda t: {"health": "on_track", "note": "Vendor delivered"},
+        done=lambda t: _fresh(t, "now").health == "on_track",
+    ),
+    Request(
+        "api:roadmaps:objective-health", "get", Action.ROADMAP_VIEW, kwargs=_row_pk("objective")
+    ),
+    Request(
+        "api:roadmaps:objective-health",
+        "post",
+        Action.LAUNCH_UPDATE,
+        kwargs=_row_pk("objective"),
+        body=lambda t: {"health": "off_track"},
+        done=lambda t: _fresh(t, "objective").health == "off_track",
+    ),
+    # --- Releases and launch checklists
+    Request("api:roadmaps:release-list", "get", Action.ROADMAP_VIEW, kwargs=_product_pk),
+    Request(
+        "api:roadmaps:release-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=_product_pk,
+        body=lambda t: {"name": "2.0", "target_date": day(60), "initiatives": [t.roadmap.next.pk]},
+        done=lambda t: Release.objects.filter(
+            product=t.product, name="2.0", initiatives=t.roadmap.next
+        ).exists(),
+    ),
+    Request("api:roadmaps:release-detail", "get", Action.ROADMAP_VIEW, kwargs=_row_pk("release")),
+    Request(
+        "api:roadmaps:release-detail",
+        "patch",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("release"),
+        body=lambda t: {"notes": "Ready", "is_milestone": True},
+        done=lambda t: _fresh(t, "release").is_milestone,
+    ),
+    Request(
+        "api:roadmaps:release-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("release"),
+        done=_gone(Release, "release"),
+    ),
+    Request(
+        "api:roadmaps:release-ship",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("release"),
+        done=lambda t: _fresh(t, "release").status == "shipped",
+    ),
+    Request(
+        "api:roadmaps:checklist-list",
+        "get",
+        Action.ROADMAP_VIEW,
+        kwargs=lambda t: {"release_pk": t.roadmap.release.pk},
+    ),
+    Request(
+        "api:roadmaps:checklist-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=lambda t: {"release_pk": t.roadmap.release.pk},
+        body=lambda t: {"title": "Blog post", "due_on": day(20)},
+        done=lambda t: t.roadmap.release.checklist.filter(title="Blog post").exists(),
+    ),
+    Request(
+        "api:roadmaps:checklist-item-detail",
+        "get",
+        Action.ROADMAP_VIEW,
+        kwargs=_row_pk("open_item"),
+    ),
+    Request(
+        "api:roadmaps:checklist-item-detail",
+        "patch",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("open_item"),
+        body=lambda t: {"title": "Docs reviewed"},
+        done=lambda t: _fresh(t, "open_item").title == "Docs reviewed",
+    ),
+    Request(
+        "api:roadmaps:checklist-item-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("open_item"),
+        done=_gone(ChecklistItem, "open_item"),
+    ),
+    Request(
+        "api:roadmaps:checklist-item-done",
+        "post",
+        Action.LAUNCH_UPDATE,
+        kwargs=_row_pk("open_item"),
+        body=lambda t: {"done": True},
+        done=lambda t: _fresh(t, "open_item").done,
+    ),
+    # --- Snapshots
+    Request("api:roadmaps:snapshot-list", "get", Action.ROADMAP_VIEW, kwargs=_product_pk),
+    Request(
+        "api:roadmaps:snapshot-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=_product_pk,
+        body=lambda t: {"name": "Quarterly review"},
+        done=lambda t: Snapshot.objects.filter(product=t.product, name="Quarterly review").exists(),
+    ),
+    Request(
+        "api:roadmaps:snapshot-detail",
+        "get",
+        Action.ROADMAP_VIEW,
+        kwargs=_row_pk("first_snapshot"),
+    ),
+    Request(
+        "api:roadmaps:snapshot-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("first_snapshot"),
+        done=_gone(Snapshot, "first_snapshot"),
+    ),
+    # Without ids: from the latest snapshot to the roadmap now.
+    Request("api:roadmaps:snapshot-diff", "get", Action.ROADMAP_VIEW, kwargs=_product_pk),
+    # --- Share links
+    Request("api:roadmaps:share-link-list", "get", Action.ROADMAP_SHARE, kwargs=_product_pk),
+    Request(
+        "api:roadmaps:share-link-list",
+        "post",
+        Action.ROADMAP_SHARE,
+        kwargs=_product_pk,
+        body=lambda t: {"label": "Sales team"},
+        done=lambda t: ShareLink.objects.filter(product=t.product, label="Sales team").exists(),
+    ),
+    Request(
+        "api:roadmaps:share-link-detail",
+        "get",
+        Action.ROADMAP_SHARE,
+        kwargs=_row_pk("share_link"),
+    ),
+    Request(
+        "api:roadmaps:share-link-detail",
+        "delete",
+        Action.ROADMAP_SHARE,
+        kwargs=_row_pk("share_link"),
+        done=lambda t: _fresh(t, "share_link").revoked_at is not None,
+    ),
+    # --- Competitors and the feature matrix
+    Request("api:roadmaps:competitor-list", "get", Action.ROADMAP_VIEW, kwargs=_product_pk),
+    Request(
+        "api:roadmaps:competitor-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=_product_pk,
+        body=lambda t: {"name": "Newcomer", "market_share": "12.5"},
+        done=lambda t: Competitor.objects.filter(product=t.product, name="Newcomer").exists(),
+    ),
+    Request(
+        "api:roadmaps:competitor-detail",
+        "get",
+        Action.ROADMAP_VIEW,
+        kwargs=_row_pk("competitor"),
+    ),
+    Request(
+        "api:roadmaps:competitor-detail",
+        "patch",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("competitor"),
+        body=lambda t: {"notes": "Cheaper"},
+        done=lambda t: _fresh(t, "competitor").notes == "Cheaper",
+    ),
+    Request(
+        "api:roadmaps:competitor-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("competitor"),
+        done=_gone(Competitor, "competitor"),
+    ),
+    Request("api:roadmaps:feature-list", "get", Action.ROADMAP_VIEW, kwargs=_product_pk),
+    Request(
+        "api:roadmaps:feature-list",
+        "post",
+        Action.ROADMAP_PLAN,
+        kwargs=_product_pk,
+        body=lambda t: {"name": "Audit log", "ours": "yes"},
+        done=lambda t: CompetitorFeature.objects.filter(
+            product=t.product, name="Audit log"
+        ).exists(),
+    ),
+    Request("api:roadmaps:feature-detail", "get", Action.ROADMAP_VIEW, kwargs=_row_pk("feature")),
+    Request(
+        "api:roadmaps:feature-detail",
+        "patch",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("feature"),
+        body=lambda t: {"ours": "partial"},
+        done=lambda t: _fresh(t, "feature").ours == "partial",
+    ),
+    Request(
+        "api:roadmaps:feature-detail",
+        "delete",
+        Action.ROADMAP_PLAN,
+        kwargs=_row_pk("other_feature"),
+        done=_gone(CompetitorFeature, "other_feature"),
+    ),
+    Request("api:roadmaps:matrix", "get", Action.ROADMAP_VIEW, kwargs=_product_pk),
+    Request(
+        "api:roadmaps:matrix-cell",
+        "put",
+        Action.ROADMAP_PLAN,
+        kwargs=lambda t: {
+            "feature_pk": t.roadmap.other_feature.pk,
+            "competitor_pk": t.roadmap.competitor.pk,
+        },
+        body=lambda t: {"level": "yes"},
+        done=lambda t: FeatureSupport.objects.filter(
+            feature=t.roadmap.other_feature, competitor=t.roadmap.competitor, level="yes"
+        ).exists(),
     ),
 ]
 
