@@ -38,9 +38,9 @@ def _start(value: str) -> date | None:
 
 def _layout(request: WorkspaceHttpRequest, products: list[Product], group: str | None = None):
     zoom = request.GET.get("zoom", "month")
-    group = group or request.GET.get("group", "theme")
-    if group not in selectors.TIMELINE_GROUPS:
-        group = "theme"
+    if group is None:
+        group = request.GET.get("group", "theme")
+        group = group if group in selectors.TIMELINE_GROUPS else "theme"
     window = selectors.timeline_window(zoom=zoom, start=_start(request.GET.get("start", "")))
     return selectors.timeline_layout(products=products, window=window, group=group)
 
