@@ -140,7 +140,7 @@ def board_columns(*, product: Product) -> list[BoardColumn]:
         cards = [
             BoardCard(
                 initiative=initiative,
-                dependencies=initiative.dependency_count,
+                dependencies=initiative.dependency_count,  # type: ignore[attr-defined]
                 up=items[n - 1].pk if n > 0 else None,
                 down=items[n + 2].pk if n + 2 < len(items) else None,
                 can_move_up=n > 0,
@@ -396,13 +396,15 @@ def timeline_layout(
         after, before = placed.get(waiting), placed.get(awaited)
         if after is None or before is None or not (after.visible and before.visible):
             continue
+        # Both bars are visible, so both initiatives have both dates.
+        late = after.initiative.starts_on <= before.initiative.ends_on  # type: ignore[operator]
         links.append(
             TimelineLink(
                 x1=before.right,
                 y1=before.middle,
                 x2=after.left,
                 y2=after.middle,
-                late=after.initiative.starts_on <= before.initiative.ends_on,
+                late=late,
                 label=f"{after.initiative.title} waits for {before.initiative.title}",
             )
         )
@@ -460,10 +462,10 @@ def objective_tree(
     With ``product``, only its objectives and those they align under; with ``period``, only
     objectives of that period label.
     """
-    objectives = scope(Objective.objects.select_related("owner", "product"), workspace)
+    chosen = scope(Objective.objects.select_related("owner", "product"), workspace)
     if period:
-        objectives = objectives.filter(period=period)
-    objectives = list(objectives.order_by("product__name", "starts_on", "title", "pk"))
+        chosen = chosen.filter(period=period)
+    objectives = list(chosen.order_by("product__name", "starts_on", "title", "pk"))
     nodes = {objective.pk: ObjectiveNode(objective=objective) for objective in objectives}
     if nodes:
         for key_result in key_results_with_values(objectives).order_by("position", "pk"):

@@ -33,13 +33,14 @@ def initiative_detail(request: WorkspaceHttpRequest, pk: int) -> HttpResponse:
 
 def _detail(request: WorkspaceHttpRequest, initiative: Initiative, **forms: Any) -> HttpResponse:
     planner = role_can(request.membership.role, Action.ROADMAP_PLAN)
-    context = {
+    served = list(initiative.objectives.select_related("product").order_by("starts_on"))
+    context: dict[str, Any] = {
         "initiative": initiative,
         "product": initiative.product,
         "planner": planner,
         "depends_on": initiative.depends_on.select_related("product").order_by("title"),
         "blocks": initiative.blocks.select_related("product").order_by("title"),
-        "objectives": initiative.objectives.select_related("product").order_by("starts_on"),
+        "objectives": served,
         "releases": initiative.releases.order_by("target_date"),
     }
     if planner:
@@ -48,7 +49,7 @@ def _detail(request: WorkspaceHttpRequest, initiative: Initiative, **forms: Any)
         )
         context["objectives_form"] = forms.get("objectives_form") or ServedObjectivesForm(
             initiative=initiative,
-            initial={"objectives": [objective.pk for objective in context["objectives"]]},
+            initial={"objectives": [objective.pk for objective in served]},
         )
     return render(request, "roadmaps/initiative.html", context)
 

@@ -56,7 +56,7 @@ def _tree(request: WorkspaceHttpRequest, product: Product | None) -> HttpRespons
 
 
 def _tree_url(objective: Objective) -> str:
-    if objective.product_id is not None:
+    if objective.product is not None:
         return reverse("roadmaps:product-objectives", args=[objective.product.slug])
     return reverse("roadmaps:objectives")
 

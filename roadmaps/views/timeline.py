@@ -36,7 +36,9 @@ def _start(value: str) -> date | None:
         return None
 
 
-def _layout(request: WorkspaceHttpRequest, products: list[Product], group: str | None = None):
+def _layout(
+    request: WorkspaceHttpRequest, products: list[Product], group: str | None = None
+) -> selectors.Timeline:
     zoom = request.GET.get("zoom", "month")
     if group is None:
         group = request.GET.get("group", "theme")
@@ -98,10 +100,6 @@ def initiative_dates_view(request: WorkspaceHttpRequest, pk: int) -> HttpRespons
             return JsonResponse(error_body("invalid", message, fields), status=400)
         messages.error(request, message)
     elif wants_json:
-        return JsonResponse(
-            {
-                "starts_on": initiative.starts_on.isoformat(),
-                "ends_on": initiative.ends_on.isoformat(),
-            }
-        )
+        saved = {name: str(form.cleaned_data[name]) for name in ("starts_on", "ends_on")}
+        return JsonResponse(saved)
     return redirect("roadmaps:timeline", slug=initiative.product.slug)
