@@ -54,7 +54,7 @@ class ScopedIdField(serializers.IntegerField):
 
 def scoped(model: type[Model], *related: str) -> Callable[[Workspace], QuerySet]:
     """Rows of ``model`` of a workspace, for ``ScopedIdField``."""
-    return lambda workspace: scope(model.objects.select_related(*related), workspace)
+    return lambda workspace: scope(model._default_manager.select_related(*related), workspace)
 
 
 class ScopedIdListField(serializers.ListField):
@@ -107,7 +107,7 @@ class ProductChildListView(ChildListView):
         return product_get(workspace=self.workspace, pk=self.kwargs["product_pk"])
 
 
-class ScopedListView(WorkspaceScopedMixin, generics.ListAPIView):
+class ScopedListView(WorkspaceScopedMixin, generics.ListAPIView):  # type: ignore[misc]
     """A paginated list of the workspace's rows of one kind."""
 
     filter_backends: list = []
@@ -116,7 +116,7 @@ class ScopedListView(WorkspaceScopedMixin, generics.ListAPIView):
         return {"workspace": self.workspace, **extra}
 
 
-class ScopedObjectView(WorkspaceScopedMixin, generics.GenericAPIView):
+class ScopedObjectView(WorkspaceScopedMixin, generics.GenericAPIView):  # type: ignore[misc]
     """One object of the request's workspace, by ``pk`` (another workspace's is a 404)."""
 
     filter_backends: list = []

@@ -3,7 +3,9 @@ read the history, newest first."""
 
 from __future__ import annotations
 
-from django.db.models import Model, QuerySet
+from typing import cast
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -36,11 +38,13 @@ class HealthUpdateInput(StrictSerializer):
 class _HealthUpdateListView(ChildListView):
     serializer_class = HealthUpdateSerializer
     capabilities = {"GET": Action.ROADMAP_VIEW, "POST": Action.LAUNCH_UPDATE}
-    subject_model: type[Model]
+    subject_model: type[Initiative] | type[Objective]
 
     def subject(self) -> Initiative | Objective:
-        rows = self.subject_model.objects.select_related("product__workspace")
-        return get_scoped_or_404(rows, self.workspace, pk=self.kwargs["pk"])
+        rows = self.subject_model._default_manager.select_related("product__workspace")
+        return cast(
+            "Initiative | Objective", get_scoped_or_404(rows, self.workspace, pk=self.kwargs["pk"])
+        )
 
     def get_queryset(self) -> QuerySet[HealthUpdate]:
         if getattr(self, "swagger_fake_view", False):

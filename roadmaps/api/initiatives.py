@@ -31,7 +31,7 @@ from roadmaps.api.common import (
     path_id,
     scoped,
 )
-from roadmaps.models import Horizon, Initiative, InitiativeStatus, Objective, Release, Theme
+from roadmaps.models import Health, Horizon, Initiative, InitiativeStatus, Objective, Release, Theme
 from roadmaps.services.initiatives import (
     initiative_create,
     initiative_delete,
@@ -56,15 +56,23 @@ def initiatives_with_links(queryset: QuerySet[Initiative]) -> QuerySet[Initiativ
 
 class InitiativeSerializer(serializers.ModelSerializer):
     owner = UserSummarySerializer(read_only=True, allow_null=True)
-    theme = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
-    objectives = serializers.PrimaryKeyRelatedField(
+    theme: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True
+    )
+    objectives: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Ids of the objectives it serves."
     )
-    depends_on = serializers.PrimaryKeyRelatedField(
+    depends_on: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Ids of the initiatives it waits for."
     )
-    releases = serializers.PrimaryKeyRelatedField(
+    releases: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Ids of the releases that carry it."
+    )
+    health = serializers.ChoiceField(
+        choices=Health.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Of the latest health update; empty before the first.",
     )
 
     class Meta:

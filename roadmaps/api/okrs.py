@@ -42,13 +42,19 @@ from roadmaps.services.okrs import (
 
 
 class ObjectiveSerializer(serializers.ModelSerializer):
-    product = serializers.PrimaryKeyRelatedField(
+    product: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="Id of its product; null: a company objective."
     )
-    parent = serializers.PrimaryKeyRelatedField(
+    parent: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         read_only=True, allow_null=True, help_text="Id of the objective it is aligned under."
     )
     owner = UserSummarySerializer(read_only=True, allow_null=True)
+    health = serializers.ChoiceField(
+        choices=Health.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Of the latest health update; empty before the first.",
+    )
 
     class Meta:
         model = Objective
@@ -77,7 +83,7 @@ class ObjectiveChangeInput(StrictSerializer):
     starts_on = serializers.DateField()
     ends_on = serializers.DateField(help_text="On or after `starts_on`.")
     owner = WorkspaceMemberField(required=False, allow_null=True, help_text="A member's user id.")
-    parent = ScopedIdField(
+    parent = ScopedIdField(  # type: ignore[assignment]
         rows=scoped(Objective, "parent"),
         what="objective",
         required=False,
@@ -179,7 +185,7 @@ class ObjectiveDetailView(ScopedObjectView):
 
 
 class KeyResultSerializer(serializers.ModelSerializer):
-    metric = serializers.PrimaryKeyRelatedField(
+    metric: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text="Id of the metric it reads; null: by hand."
     )
     owner = UserSummarySerializer(read_only=True, allow_null=True)

@@ -73,7 +73,7 @@ def _items() -> Prefetch:
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
-    initiatives = serializers.PrimaryKeyRelatedField(
+    initiatives: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
         many=True, read_only=True, help_text="Ids of the initiatives it carries."
     )
     checklist = ChecklistItemSerializer(many=True, read_only=True)

@@ -27,7 +27,7 @@ class ShareLinkSerializer(serializers.ModelSerializer):
 
 
 class NewShareLinkSerializer(ShareLinkSerializer):
-    url = serializers.URLField(
+    url = serializers.URLField(  # type: ignore[assignment]
         read_only=True,
         help_text="The read-only roadmap page for people without an account. Shown only in this "
         "answer: keep it, pmhub cannot show it again.",
@@ -39,7 +39,7 @@ class NewShareLinkSerializer(ShareLinkSerializer):
 
 
 class ShareLinkInput(StrictSerializer):
-    label = serializers.CharField(
+    label = serializers.CharField(  # type: ignore[assignment]
         allow_blank=True, required=False, max_length=120, help_text="Who it is for."
     )
     expires_at = serializers.DateTimeField(

@@ -38,7 +38,7 @@ class SnapshotSerializer(serializers.ModelSerializer):
 
 
 class SnapshotDetailSerializer(SnapshotSerializer):
-    data = serializers.JSONField(
+    data = serializers.JSONField(  # type: ignore[assignment]
         read_only=True,
         help_text="The roadmap as it was: `initiatives`, each with id, title, horizon, status, "
         "rank, starts_on, ends_on and theme.",
