@@ -188,3 +188,29 @@ def test_the_snapshot_diff_page(new_page, log_in, screenshot_dir):
     expect(page.get_by_test_id("diff-rescheduled")).to_contain_text("2 Feb 2026 – 27 Mar 2026")
     assert older.pk
     page.screenshot(path=screenshot_dir / "snapshot-diff.png", full_page=True)
+
+
+def test_a_contributor_posts_a_health_update_in_place(new_page, log_in):
+    acme = make_tenant("Acme")
+    contributor = make_member(acme.workspace, Role.CONTRIBUTOR, username="dev-dana")
+    initiative = initiative_create(
+        product=acme.product, actor=acme.owner, title="Onboarding revamp", horizon="now"
+    )
+    page = new_page()
+    log_in(page, contributor.username)
+    page.goto(f"/roadmap/initiatives/{initiative.pk}/")
+    panel = page.get_by_test_id("health-panel")
+    expect(panel.get_by_test_id("health-badge")).to_have_text("Not reported")
+    panel.get_by_label("Off track").check()
+    panel.get_by_label("Short update").fill("The payment vendor slipped two weeks")
+    with page.expect_response(lambda r: r.request.method == "POST" and "/health/" in r.url) as r:
+        panel.get_by_role("button", name="Post update").click()
+    assert r.value.ok
+    panel = page.get_by_test_id("health-panel")
+    expect(panel.get_by_test_id("health-badge")).to_have_text("Off track")
+    expect(panel.get_by_test_id("health-history")).to_contain_text("The payment vendor slipped")
+    expect(panel).to_contain_text("Update posted.")
+    page.reload()
+    expect(page.get_by_test_id("health-history")).to_contain_text("dev-dana")
+    initiative.refresh_from_db()
+    assert initiative.health == "off_track"

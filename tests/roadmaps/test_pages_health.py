@@ -183,4 +183,18 @@ def test_the_panel_reads_a_fixed_number_of_queries(acme, initiative):
     with CaptureQueriesContext(connection) as many:
         html = _panel(acme, initiative, Role.OWNER)
     assert len(many.captured_queries) == len(few.captured_queries) == 1
-    assert html.count('class="health-update"') == 10  # the latest ten
+    assert html.count('class="health-update ') == 10  # the latest ten
+
+
+# --- On the initiative page -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_initiative_page_carries_the_health_panel_and_the_impact_review(acme, initiative, role):
+    health_update_post(subject=initiative, actor=acme.owner, health="at_risk", note="Slipping")
+    html = (
+        _as(acme, role).get(reverse("roadmaps:initiative", args=[initiative.pk])).content.decode()
+    )
+    assert f'id="health-initiative-{initiative.pk}"' in html and "Slipping" in html
+    assert ('data-testid="health-form"' in html) == (role != Role.VIEWER)
+    assert 'data-testid="impact-review"' in html
