@@ -109,6 +109,9 @@ delivery_urlpatterns: list = [
         "roadmap/initiatives/<int:pk>/health/", health.initiative_health, name="initiative-health"
     ),
     path("roadmap/objectives/<int:pk>/health/", health.objective_health, name="objective-health"),
+    path(
+        "roadmap/objectives/<int:pk>/updates/", health.objective_updates, name="objective-updates"
+    ),
     # Snapshots of the roadmap and what changed between two.
     path("products/<slug:slug>/snapshots/", snapshots.snapshot_list, name="snapshot-list"),
     path("products/<slug:slug>/snapshots/new/", snapshots.snapshot_create, name="snapshot-create"),

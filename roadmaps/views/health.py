@@ -1,6 +1,6 @@
 """Health updates of initiatives and objectives: the POST views behind the health panel
-(``templates/roadmaps/_health.html``) that the initiative and objectives pages include with
-``{% load roadmaps_health %}{% health_panel initiative %}``."""
+(``templates/roadmaps/_health.html``) that pages include with
+``{% load roadmaps_health %}{% health_panel initiative %}``, and an objective's updates page."""
 
 from __future__ import annotations
 
@@ -51,6 +51,17 @@ def health_panel_context(
         "health_form": form
         or HealthForm(initial={"health": subject.health or None, "next": next_url}),
     }
+
+
+@workspace_view(Action.ROADMAP_VIEW)
+def objective_updates(request: WorkspaceHttpRequest, pk: int) -> HttpResponse:
+    """An objective's health and its updates, with the form (the OKR tree links here; an
+    initiative's page carries the panel itself)."""
+    objective = get_scoped_or_404(
+        Objective.objects.select_related("workspace", "product", "owner"), request.workspace, pk=pk
+    )
+    context = {"objective": objective, "product": objective.product}
+    return render(request, "roadmaps/objective_health.html", context)
 
 
 @require_POST

@@ -198,3 +198,26 @@ def test_the_initiative_page_carries_the_health_panel_and_the_impact_review(acme
     assert f'id="health-initiative-{initiative.pk}"' in html and "Slipping" in html
     assert ('data-testid="health-form"' in html) == (role != Role.VIEWER)
     assert 'data-testid="impact-review"' in html
+
+
+# --- An objective's updates page ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_every_role_reads_an_objectives_updates_and_makers_post_there(
+    acme, company_objective, role
+):
+    health_update_post(subject=company_objective, actor=acme.owner, health="at_risk", note="Q1")
+    url = reverse("roadmaps:objective-updates", args=[company_objective.pk])
+    client = _as(acme, role)
+    html = client.get(url).content.decode()
+    assert "Grow" in html and "Company objective" in html and "Q1" in html
+    assert ('data-testid="health-form"' in html) == (role != Role.VIEWER)
+    if role != Role.VIEWER:
+        response = client.post(_url(company_objective), {"health": "on_track", "next": url})
+        assert response.status_code == 302 and response.url == url
+
+
+def test_the_okr_tree_links_each_objective_to_its_updates(acme, company_objective):
+    html = _client(acme.owner).get(reverse("roadmaps:objectives")).content.decode()
+    assert reverse("roadmaps:objective-updates", args=[company_objective.pk]) in html

@@ -705,6 +705,12 @@ PAGE_CASES += [
             == "at_risk"
         ),
     ),
+    Request(
+        "roadmaps:objective-updates",
+        "get",
+        Action.ROADMAP_VIEW,
+        lambda t: {"pk": t.roadmap.company_objective.pk},
+    ),
     Request("roadmaps:snapshot-list", "get", Action.ROADMAP_VIEW, _slug),
     Request(
         "roadmaps:snapshot-create",

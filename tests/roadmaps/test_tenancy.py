@@ -547,6 +547,15 @@ DELIVERY_ISOLATION: Cases = {
         Foreign(_b(lambda p: p.objective), _POST, lambda w: {"health": "off_track"}),
         Foreign(_b(lambda p: p.company_objective), _POST, lambda w: {"health": "off_track"}),
     ),
+    "roadmaps:objective-updates": (
+        Foreign(_b(lambda p: p.objective), ("get",)),
+        Foreign(_b(lambda p: p.company_objective), ("get",)),
+        Rows(
+            _alpha("activation objective"),
+            _bravo("activation objective"),
+            _a(lambda p: p.objective),
+        ),
+    ),
     "roadmaps:snapshot-list": (
         Foreign(_b_slug, ("get",)),
         Rows(_alpha("before", "after"), _bravo("before", "after"), _a_slug),
