@@ -106,10 +106,6 @@ def _output(initiative: Initiative) -> dict[str, Any]:
     return InitiativeSerializer(fresh).data
 
 
-def _themes(workspace):
-    return scoped(Theme)(workspace)
-
-
 class InitiativeChangeInput(StrictSerializer):
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(allow_blank=True, required=False, max_length=20_000)
@@ -120,7 +116,7 @@ class InitiativeChangeInput(StrictSerializer):
     )
     owner = WorkspaceMemberField(required=False, allow_null=True, help_text="A member's user id.")
     theme = ScopedIdField(
-        rows=_themes,
+        rows=scoped(Theme),
         what="theme",
         required=False,
         allow_null=True,
@@ -144,8 +140,7 @@ class InitiativeInput(InitiativeChangeInput):
     )
 
 
-def _write_objectives(initiative: Initiative, actor: Any, fields: dict[str, Any]) -> None:
-    objectives = fields.pop("objectives", None)
+def _save_objectives(initiative: Initiative, actor: Any, objectives: list | None) -> None:
     if objectives is not None:
         initiative_set_objectives(initiative=initiative, actor=actor, objectives=objectives)
 
@@ -229,7 +224,7 @@ class InitiativeListView(ProductChildListView):
         with transaction.atomic():  # the initiative and its objectives, or nothing
             objectives = fields.pop("objectives", None)
             initiative = initiative_create(product=product, actor=self.actor, **fields)
-            _write_objectives(initiative, self.actor, {"objectives": objectives})
+            _save_objectives(initiative, self.actor, objectives)
         return Response(_output(initiative), status=status.HTTP_201_CREATED)
 
 
@@ -267,7 +262,7 @@ class InitiativeDetailView(ScopedObjectView):
         with transaction.atomic():  # the fields and the objectives, or nothing
             objectives = fields.pop("objectives", None)
             initiative_update(initiative=initiative, actor=self.actor, **fields)
-            _write_objectives(initiative, self.actor, {"objectives": objectives})
+            _save_objectives(initiative, self.actor, objectives)
         return Response(_output(initiative))
 
     def delete(self, request: Request, pk: str) -> Response:
@@ -275,14 +270,10 @@ class InitiativeDetailView(ScopedObjectView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _initiatives(workspace):
-    return scoped(Initiative, "product")(workspace)
-
-
 class MoveInput(StrictSerializer):
     horizon = serializers.ChoiceField(choices=Horizon.choices, help_text="The column it goes to.")
     before = ScopedIdField(
-        rows=_initiatives,
+        rows=scoped(Initiative, "product"),
         what="initiative",
         required=False,
         allow_null=True,
@@ -317,7 +308,7 @@ class InitiativeMoveView(ScopedObjectView):
 
 class DependencyInput(StrictSerializer):
     depends_on = ScopedIdField(
-        rows=_initiatives,
+        rows=scoped(Initiative, "product"),
         what="initiative",
         help_text="Id of the initiative it waits for (a cycle is refused).",
     )
