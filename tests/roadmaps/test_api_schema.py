@@ -1,0 +1,30 @@
+"""Every roadmaps API endpoint and method is in the OpenAPI schema, generated without warnings."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+from django.core.management import call_command
+from django.urls import resolve
+
+from tests.factories import app_routes
+
+
+def test_the_schema_has_every_roadmaps_endpoint_and_no_generation_warning(tmp_path):
+    out = tmp_path / "schema.yaml"
+    # --fail-on-warn turns any drf-spectacular warning (or error) into a failed command.
+    call_command("spectacular", "--fail-on-warn", "--validate", "--file", str(out))
+    documented = set()
+    for path, operations in yaml.safe_load(out.read_text())["paths"].items():
+        match = resolve(re.sub(r"\{[a-z_]+\}", "1", path))
+        name = ":".join([*match.namespaces, match.url_name])
+        documented |= {(name, method) for method in operations}
+    expected = {
+        (name, method)
+        for name, route in app_routes("roadmaps").items()
+        if route.is_api
+        for method in route.methods
+    }
+    assert expected, "no roadmaps API route found"
+    assert expected <= documented, sorted(expected - documented)
