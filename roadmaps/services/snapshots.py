@@ -70,13 +70,21 @@ def snapshot_take(
 
 def snapshots_take_weekly() -> int:
     """Take an automatic snapshot of every active product that has none from the last week;
-    return how many were taken. A second run in the same week takes none."""
+    return how many were taken. A second run in the same week takes none, even one running at
+    the same time (each product is locked while it is checked and snapshotted)."""
     since = timezone.now() - WEEKLY_GAP
-    recent = Snapshot.objects.filter(automatic=True, taken_at__gte=since).values("product_id")
+    recent = Snapshot.objects.filter(automatic=True, taken_at__gte=since)
+    due = Product.objects.filter(archived_at__isnull=True).exclude(
+        pk__in=recent.values("product_id")
+    )
     taken = 0
-    for product in Product.objects.filter(archived_at__isnull=True).exclude(pk__in=recent):
-        snapshot_take(product=product, actor=None, name="Weekly snapshot", automatic=True)
-        taken += 1
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            product = Product.objects.select_for_update().get(pk=pk)
+            if recent.filter(product=product).exists():  # another run got here first
+                continue
+            snapshot_take(product=product, actor=None, name="Weekly snapshot", automatic=True)
+            taken += 1
     return taken
 
 
