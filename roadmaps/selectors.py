@@ -96,21 +96,42 @@ HORIZON_ORDER = tuple(Horizon.values)  # now, next, later: the board's columns, 
 
 
 @dataclass(frozen=True)
-class BoardCard:
-    """An initiative on the board and where its keyboard moves take it.
+class BoardMove:
+    """A keyboard move of a card: into ``horizon`` above the card ``before`` (None: the bottom).
 
-    ``up``/``down`` name the card it would then sit above (``down`` None: the bottom);
-    ``left``/``right`` the neighbouring columns (None at the edges).
+    ``direction`` is up, down (within the column), left or right (a neighbouring column's
+    bottom).
     """
+
+    direction: str
+    horizon: str
+    before: int | None
+
+    @property
+    def label(self) -> str:
+        return self.direction if self.direction in ("up", "down") else f"to {self.horizon}"
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    """An initiative on the board, its dependency count and its keyboard moves."""
 
     initiative: Initiative
     dependencies: int
-    up: int | None
-    down: int | None
-    can_move_up: bool
-    can_move_down: bool
-    left: str | None
-    right: str | None
+    moves: list[BoardMove]
+
+
+def _moves(items: list[Initiative], n: int, horizon: str, index: int) -> list[BoardMove]:
+    moves = []
+    if n > 0:  # above the card now above it
+        moves.append(BoardMove("up", horizon, items[n - 1].pk))
+    if n + 1 < len(items):  # above the card two below (none: the bottom)
+        moves.append(BoardMove("down", horizon, items[n + 2].pk if n + 2 < len(items) else None))
+    if index > 0:
+        moves.append(BoardMove("left", HORIZON_ORDER[index - 1], None))
+    if index + 1 < len(HORIZON_ORDER):
+        moves.append(BoardMove("right", HORIZON_ORDER[index + 1], None))
+    return moves
 
 
 @dataclass(frozen=True)
@@ -135,18 +156,11 @@ def board_columns(*, product: Product) -> list[BoardColumn]:
     columns = []
     for index, (horizon, label) in enumerate(Horizon.choices):
         items = by_horizon[horizon]
-        left = HORIZON_ORDER[index - 1] if index > 0 else None
-        right = HORIZON_ORDER[index + 1] if index + 1 < len(HORIZON_ORDER) else None
         cards = [
             BoardCard(
                 initiative=initiative,
                 dependencies=initiative.dependency_count,  # type: ignore[attr-defined]
-                up=items[n - 1].pk if n > 0 else None,
-                down=items[n + 2].pk if n + 2 < len(items) else None,
-                can_move_up=n > 0,
-                can_move_down=n + 1 < len(items),
-                left=left,
-                right=right,
+                moves=_moves(items, n, horizon, index),
             )
             for n, initiative in enumerate(items)
         ]
@@ -256,6 +270,7 @@ class TimelineBar:
     width: float = 0.0
     clipped_start: bool = False
     clipped_end: bool = False
+    span: str = ""  # "1 Dec 2026 – 25 Dec 2026", for its title and label
 
     @property
     def middle(self) -> int:
@@ -320,6 +335,7 @@ def _place(bar: TimelineBar, window: TimelineWindow) -> None:
     if starts >= window.end or after_end <= window.start:
         return
     bar.visible = True
+    bar.span = f"{starts.day} {starts:%b %Y} – {ends.day} {ends:%b %Y}"
     bar.clipped_start, bar.clipped_end = starts < window.start, after_end > window.end
     bar.left = max(0.0, window.percent(starts))
     bar.width = min(100.0, window.percent(after_end)) - bar.left
