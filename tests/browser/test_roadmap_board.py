@@ -315,3 +315,16 @@ def test_a_new_initiative_from_the_board_and_the_okr_tree(page, plan, log_in, sc
     expect(page.get_by_test_id("key-result")).to_have_count(5)
     page.goto("/roadmap/objectives/")
     page.screenshot(path=screenshot_dir / "okr-tree.png", full_page=True)
+
+
+def test_a_card_dropped_into_an_empty_column_lands_there(page, plan, log_in):
+    Initiative.objects.filter(product=plan.product, horizon="later").update(horizon="next")
+    log_in(page, "maria")
+    page.goto(f"/products/{plan.product.slug}/roadmap/")
+    later = page.get_by_test_id("column-later")
+    expect(later.get_by_test_id("initiative-card")).to_have_count(0)
+    card = page.get_by_test_id("column-now").get_by_test_id("initiative-card").first
+    box = later.locator(".board-cards").bounding_box()
+    drag(page, card.locator("[data-drag-handle]"), box["x"] + box["width"] / 2, box["y"] + 20)
+    expect(later.get_by_test_id("card-title")).to_have_text(["Onboarding checklist"])
+    assert saved_order(plan, "later") == ["Onboarding checklist"]
