@@ -58,7 +58,9 @@ def initiative_create_view(request: WorkspaceHttpRequest, slug: str) -> HttpResp
         except ApplicationError as error:
             add_service_error(form, error)
         else:
-            messages.success(request, f"“{initiative.title}” was added to {initiative.horizon}.")
+            messages.success(
+                request, f"“{initiative.title}” was added to {initiative.get_horizon_display()}."
+            )
             return redirect("roadmaps:board", slug=product.slug)
     return _board(request, product, form)
 
@@ -66,32 +68,33 @@ def initiative_create_view(request: WorkspaceHttpRequest, slug: str) -> HttpResp
 @require_POST
 @workspace_view(Action.ROADMAP_PLAN)
 def initiative_move_view(request: WorkspaceHttpRequest, pk: int) -> HttpResponse:
-    """Put an initiative in ``horizon`` above the card ``before`` (blank: at the bottom)."""
+    """Put an initiative in ``horizon`` above the card ``before`` (blank: at the bottom).
+
+    A move that cannot be made redraws the board as saved, saying why.
+    """
     initiative = selectors.initiative_get(workspace=request.workspace, pk=pk)
     form = MoveForm(request.POST)
-    problem = None
-    if not form.is_valid():
-        problem = "The move was not understood; the board is shown as it is saved."
-    else:
-        before = None
-        if form.cleaned_data["before"]:
-            before = Initiative.objects.filter(
-                product=initiative.product_id, pk=form.cleaned_data["before"]
-            ).first()
-            if before is None:
-                problem = "That card is no longer on this board; the board is shown afresh."
-        if problem is None:
-            try:
-                initiative_move(
-                    initiative=initiative,
-                    actor=request.user,
-                    horizon=form.cleaned_data["horizon"],
-                    before=before,
-                )
-            except ApplicationError as error:
-                problem = error.message
-    if problem:
-        messages.error(request, problem)
+    try:
+        if not form.is_valid():
+            raise ApplicationError("The move was not understood; the board is shown as saved.")
+        initiative_move(
+            initiative=initiative,
+            actor=request.user,
+            horizon=form.cleaned_data["horizon"],
+            before=_card(initiative, form.cleaned_data["before"]),
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
     if request.htmx:
         return _board(request, initiative.product)
     return redirect("roadmaps:board", slug=initiative.product.slug)
+
+
+def _card(initiative: Initiative, pk: int | None) -> Initiative | None:
+    """The card of ``initiative``'s board with id ``pk`` (None: none, the bottom)."""
+    if pk is None:
+        return None
+    card = Initiative.objects.filter(product=initiative.product_id, pk=pk).first()
+    if card is None:
+        raise ApplicationError("That card is no longer on this board; the board is shown afresh.")
+    return card
