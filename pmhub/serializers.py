@@ -18,23 +18,40 @@ class StrictSerializer(serializers.Serializer):
     """An input serializer that refuses keys it does not write (unknown or read-only).
 
     Mass assignment stays impossible: ``workspace``, ``id``, ``created_by``… in a body are a 400.
-    Text fields take JSON strings only (DRF would turn ``0`` or ``1.5`` into ``"0"``/``"1.5"``).
+    Text fields take JSON strings only (DRF would turn ``0`` or ``1.5`` into ``"0"``/``"1.5"``),
+    and their length limit holds for the string as sent, as the schema's ``maxLength`` says (DRF
+    checks it after trimming surrounding whitespace, so a padded string over the limit got in).
     """
 
     def to_internal_value(self, data: Any) -> Any:
+        too_long: dict[str, list[str]] = {}
         if isinstance(data, Mapping):
             writable = {name for name, field in self.fields.items() if not field.read_only}
             errors = {
                 str(key): ["Unknown or read-only field."] for key in data if key not in writable
             }
             for name in writable & set(data):
-                value = data[name]
-                field = self.fields[name]
-                if isinstance(field, serializers.CharField) and not isinstance(value, str | None):
+                value, field = data[name], self.fields[name]
+                if not isinstance(field, serializers.CharField):
+                    continue
+                if not isinstance(value, str | None):
                     errors[name] = ["Not a valid string."]
+                elif value is not None and field.max_length and len(value) > field.max_length:
+                    limit = field.max_length
+                    too_long[name] = [f"Ensure this field has no more than {limit} characters."]
             if errors:
                 raise serializers.ValidationError(dict(sorted(errors.items())))
-        return super().to_internal_value(data)
+        try:
+            validated = super().to_internal_value(data)
+        except serializers.ValidationError as refused:
+            if not too_long or not isinstance(refused.detail, dict):
+                raise
+            raise serializers.ValidationError(
+                dict(sorted({**refused.detail, **too_long}.items()))
+            ) from None
+        if too_long:
+            raise serializers.ValidationError(dict(sorted(too_long.items())))
+        return validated
 
 
 class UserSummarySerializer(serializers.Serializer):

@@ -131,6 +131,12 @@ CASES: list[tuple[str, Target, Any, list[str]]] = [
     ("token name as number", tokens, {"name": 7}, ["name"]),
     # Invalid values
     ("product name blank", products, {"name": "   "}, ["name"]),
+    (  # over the limit as sent, though trimming the newline would bring it under
+        "product description padded over its limit",
+        products,
+        {"name": "R", "description": "\n" + "x" * 500},
+        ["description"],
+    ),
     ("product name with NUL", products, {"name": "Ro\x00cket"}, ["name"]),
     ("product stage unknown", products, {"name": "R", "stage": "hypergrowth"}, ["stage"]),
     ("patch name blank", product, {"name": ""}, ["name"]),
