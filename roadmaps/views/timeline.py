@@ -20,6 +20,7 @@ from pmhub.models import Product
 from pmhub.selectors import product_get, product_list
 from pmhub.tenancy import WorkspaceHttpRequest, workspace_view
 from roadmaps import selectors
+from roadmaps import timeline as layout
 from roadmaps.services.initiatives import initiative_update
 from roadmaps.views.planning_forms import DatesForm
 
@@ -38,13 +39,13 @@ def _start(value: str) -> date | None:
 
 def _layout(
     request: WorkspaceHttpRequest, products: list[Product], group: str | None = None
-) -> selectors.Timeline:
+) -> layout.Timeline:
     zoom = request.GET.get("zoom", "month")
     if group is None:
         group = request.GET.get("group", "theme")
-        group = group if group in selectors.TIMELINE_GROUPS else "theme"
-    window = selectors.timeline_window(zoom=zoom, start=_start(request.GET.get("start", "")))
-    return selectors.timeline_layout(products=products, window=window, group=group)
+        group = group if group in layout.TIMELINE_GROUPS else "theme"
+    window = layout.timeline_window(zoom=zoom, start=_start(request.GET.get("start", "")))
+    return layout.timeline_layout(products=products, window=window, group=group)
 
 
 def _render(request: WorkspaceHttpRequest, template: str, context: dict) -> HttpResponse:
