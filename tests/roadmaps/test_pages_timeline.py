@@ -15,9 +15,9 @@ from pmhub import services
 from pmhub.capabilities import Role
 from roadmaps.demo import roadmap_fill
 from roadmaps.models import Initiative, Release
-from roadmaps.timeline import timeline_layout, timeline_window
 from roadmaps.services.initiatives import initiative_create, initiative_depend
 from roadmaps.services.themes import theme_create
+from roadmaps.timeline import timeline_layout, timeline_window
 from tests.roadmaps.pages import HTMX, NON_PLANNERS, PLANNERS, build_acme, count_queries
 from tests.roadmaps.sample_roadmap import roadmap_snapshot
 
