@@ -8,7 +8,6 @@ from typing import Any
 
 import django_filters
 from django import forms
-from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
@@ -37,7 +36,6 @@ from roadmaps.services.initiatives import (
     initiative_delete,
     initiative_depend,
     initiative_move,
-    initiative_set_objectives,
     initiative_undepend,
     initiative_update,
 )
@@ -140,11 +138,6 @@ class InitiativeInput(InitiativeChangeInput):
     )
 
 
-def _save_objectives(initiative: Initiative, actor: Any, objectives: list | None) -> None:
-    if objectives is not None:
-        initiative_set_objectives(initiative=initiative, actor=actor, objectives=objectives)
-
-
 class _DateRangeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -220,11 +213,7 @@ class InitiativeListView(ProductChildListView):
         product = self.product()
         data = InitiativeInput(data=request.data, context=self.input_context())
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        with transaction.atomic():  # the initiative and its objectives, or nothing
-            objectives = fields.pop("objectives", None)
-            initiative = initiative_create(product=product, actor=self.actor, **fields)
-            _save_objectives(initiative, self.actor, objectives)
+        initiative = initiative_create(product=product, actor=self.actor, **data.validated_data)
         return Response(_output(initiative), status=status.HTTP_201_CREATED)
 
 
@@ -258,11 +247,7 @@ class InitiativeDetailView(ScopedObjectView):
         initiative = self.get_object()
         data = InitiativeChangeInput(data=request.data, partial=True, context=self.input_context())
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        with transaction.atomic():  # the fields and the objectives, or nothing
-            objectives = fields.pop("objectives", None)
-            initiative_update(initiative=initiative, actor=self.actor, **fields)
-            _save_objectives(initiative, self.actor, objectives)
+        initiative_update(initiative=initiative, actor=self.actor, **data.validated_data)
         return Response(_output(initiative))
 
     def delete(self, request: Request, pk: str) -> Response:

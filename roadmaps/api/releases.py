@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -35,7 +34,6 @@ from roadmaps.services.releases import (
     checklist_item_update,
     release_create,
     release_delete,
-    release_set_initiatives,
     release_ship,
     release_update,
 )
@@ -128,11 +126,6 @@ class ReleaseChangeInput(StrictSerializer):
     )
 
 
-def _save_initiatives(release: Release, actor: Any, initiatives: list | None) -> None:
-    if initiatives is not None:
-        release_set_initiatives(release=release, actor=actor, initiatives=initiatives)
-
-
 class ReleaseFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ReleaseStatus.choices)
 
@@ -168,11 +161,7 @@ class ReleaseListView(ProductChildListView):
         product = self.product()
         data = ReleaseChangeInput(data=request.data, context=self.input_context())
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        initiatives = fields.pop("initiatives", None)
-        with transaction.atomic():  # the release and what it carries, or nothing
-            release = release_create(product=product, actor=self.actor, **fields)
-            _save_initiatives(release, self.actor, initiatives)
+        release = release_create(product=product, actor=self.actor, **data.validated_data)
         return Response(_output(release), status=status.HTTP_201_CREATED)
 
 
@@ -206,12 +195,7 @@ class ReleaseDetailView(ScopedObjectView):
         release = self.get_object()
         data = ReleaseChangeInput(data=request.data, partial=True, context=self.input_context())
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        initiatives = fields.pop("initiatives", None)
-        with transaction.atomic():  # the fields and what it carries, or nothing
-            # What it carries first: shipping notes the charts of the key results it serves.
-            _save_initiatives(release, self.actor, initiatives)
-            release_update(release=release, actor=self.actor, **fields)
+        release_update(release=release, actor=self.actor, **data.validated_data)
         return Response(_output(release))
 
     def delete(self, request: Request, pk: str) -> Response:

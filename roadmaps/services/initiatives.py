@@ -62,12 +62,19 @@ def _last_rank(product: Product, horizon: str) -> str | None:
 
 
 @transaction.atomic
-def initiative_create(*, product: Product, actor: User, **fields: Any) -> Initiative:
-    """Add an initiative at the bottom of its horizon; records ``initiative.created``."""
+def initiative_create(
+    *,
+    product: Product,
+    actor: User,
+    objectives: list[Objective] | None = None,
+    **fields: Any,
+) -> Initiative:
+    """Add an initiative at the bottom of its horizon, serving ``objectives``; records
+    ``initiative.created``."""
     reject_unknown(fields, INITIATIVE_FIELDS)
     initiative = Initiative(product=product, **fields)
     initiative.rank = rank_between(_last_rank(product, initiative.horizon), None)
-    return change_and_audit(
+    change_and_audit(
         initiative,
         actor,
         {},
@@ -76,13 +83,23 @@ def initiative_create(*, product: Product, actor: User, **fields: Any) -> Initia
         workspace=product.workspace,
         product=product,
     )
+    if objectives is not None:
+        initiative_set_objectives(initiative=initiative, actor=actor, objectives=objectives)
+    return initiative
 
 
 @transaction.atomic
-def initiative_update(*, initiative: Initiative, actor: User, **fields: Any) -> Initiative:
-    """Change ``fields`` of ``initiative``; records ``initiative.updated`` with what changed."""
+def initiative_update(
+    *,
+    initiative: Initiative,
+    actor: User,
+    objectives: list[Objective] | None = None,
+    **fields: Any,
+) -> Initiative:
+    """Change ``fields`` of ``initiative`` (and the ``objectives`` it serves, when given);
+    records ``initiative.updated`` with what changed. All or nothing."""
     reject_unknown(fields, tuple(name for name in INITIATIVE_FIELDS if name != "horizon"))
-    return change_and_audit(
+    change_and_audit(
         initiative,
         actor,
         fields,
@@ -91,6 +108,9 @@ def initiative_update(*, initiative: Initiative, actor: User, **fields: Any) -> 
         workspace=initiative.product.workspace,
         product=initiative.product,
     )
+    if objectives is not None:
+        initiative_set_objectives(initiative=initiative, actor=actor, objectives=objectives)
+    return initiative
 
 
 @transaction.atomic

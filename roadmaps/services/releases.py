@@ -39,8 +39,17 @@ def _check_release(release: Release) -> None:
 
 
 @transaction.atomic
-def release_create(*, product: Product, actor: User, **fields: Any) -> Release:
-    """Plan a release of ``product``; records ``release.created``. Created as shipped, it ships."""
+def release_create(
+    *,
+    product: Product,
+    actor: User,
+    initiatives: list[Initiative] | None = None,
+    **fields: Any,
+) -> Release:
+    """Plan a release of ``product`` carrying ``initiatives``; records ``release.created``.
+
+    Created as shipped, it ships once it carries them (so its charts notes reach their metrics).
+    """
     reject_unknown(fields, RELEASE_FIELDS)
     shipping = fields.get("status") == ReleaseStatus.SHIPPED
     if shipping:
@@ -54,19 +63,31 @@ def release_create(*, product: Product, actor: User, **fields: Any) -> Release:
         workspace=product.workspace,
         product=product,
     )
+    if initiatives is not None:
+        release_set_initiatives(release=release, actor=actor, initiatives=initiatives)
     return release_ship(release=release, actor=actor) if shipping else release
 
 
 @transaction.atomic
-def release_update(*, release: Release, actor: User, **fields: Any) -> Release:
-    """Change ``fields`` of ``release``; records ``release.updated``. Setting the status to
-    shipped ships it (``release_ship``)."""
+def release_update(
+    *,
+    release: Release,
+    actor: User,
+    initiatives: list[Initiative] | None = None,
+    **fields: Any,
+) -> Release:
+    """Change ``fields`` of ``release`` and what it carries; records ``release.updated``.
+
+    Setting the status to shipped ships it (``release_ship``), after the initiatives are set.
+    """
     reject_unknown(fields, RELEASE_FIELDS)
     shipping = (
         fields.get("status") == ReleaseStatus.SHIPPED and release.status != ReleaseStatus.SHIPPED
     )
     if shipping:
         fields.pop("status")
+    if initiatives is not None:
+        release_set_initiatives(release=release, actor=actor, initiatives=initiatives)
     change_and_audit(
         release,
         actor,

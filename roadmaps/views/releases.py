@@ -8,7 +8,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -30,7 +29,6 @@ from roadmaps.services.releases import (
     release_create,
     release_delete,
     release_metrics_products,
-    release_set_initiatives,
     release_ship,
     release_update,
 )
@@ -199,19 +197,20 @@ def _release_form(
     if request.method == "POST" and form.is_valid():
         was_shipped = release is not None and release.status == ReleaseStatus.SHIPPED
         try:
-            with transaction.atomic():  # the initiatives refused: the release is not saved either
-                if release is None:
-                    saved = release_create(
-                        product=product, actor=request.user, **form.release_fields()
-                    )
-                else:
-                    saved = release_update(
-                        release=release, actor=request.user, **form.release_fields()
-                    )
-                release_set_initiatives(
-                    release=saved,
+            carried = list(form.cleaned_data["initiatives"])
+            if release is None:
+                saved = release_create(
+                    product=product,
                     actor=request.user,
-                    initiatives=list(form.cleaned_data["initiatives"]),
+                    initiatives=carried,
+                    **form.release_fields(),
+                )
+            else:
+                saved = release_update(
+                    release=release,
+                    actor=request.user,
+                    initiatives=carried,
+                    **form.release_fields(),
                 )
         except ApplicationError as error:
             add_service_error(form, error)

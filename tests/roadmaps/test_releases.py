@@ -166,3 +166,32 @@ def test_health_updates_keep_their_history_and_set_the_current_health(tenant_a):
         )
     assert refused.value.field == "note"
     assert HealthUpdate.objects.count() == 3
+
+
+def test_a_release_created_as_shipped_notes_the_charts_of_what_it_carries(tenant_a):
+    other = services.product_create(workspace=tenant_a.workspace, actor=tenant_a.owner, name="App")
+    initiative = _served_initiative(tenant_a, metric_product=other)
+    release_create(
+        product=tenant_a.product,
+        actor=tenant_a.owner,
+        name="v3",
+        target_date=date(2026, 2, 1),
+        status="shipped",
+        initiatives=[initiative],
+    )
+    noted = set(Annotation.objects.filter(source="roadmaps").values_list("product", flat=True))
+    assert noted == {tenant_a.product.pk, other.pk}
+
+
+def test_refused_initiatives_leave_no_release_behind(tenant_a, tenant_b):
+    foreign = initiative_create(product=tenant_b.product, actor=tenant_b.owner, title="Theirs")
+    with pytest.raises(ApplicationError) as refused:
+        release_create(
+            product=tenant_a.product,
+            actor=tenant_a.owner,
+            name="v4",
+            target_date=date(2026, 2, 1),
+            initiatives=[foreign],
+        )
+    assert refused.value.field == "initiatives"
+    assert not Release.objects.exists()
