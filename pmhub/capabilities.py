@@ -49,6 +49,9 @@ class Action(StrEnum):
     ROADMAP_PLAN = "roadmap.plan"
     ROADMAP_SHARE = "roadmap.share"
     LAUNCH_UPDATE = "launch.update"
+    BACKLOG_VIEW = "backlog.view"
+    BACKLOG_EDIT = "backlog.edit"
+    BACKLOG_CONFIGURE = "backlog.configure"
 
 
 _EVERYONE = frozenset(Role)
@@ -82,6 +85,11 @@ CAPABILITIES: dict[Action, frozenset[Role]] = {
     Action.ROADMAP_SHARE: _PLANNERS,
     # The delivery team ticks launch checklists and reports health on the work it owns.
     Action.LAUNCH_UPDATE: _MAKERS,
+    Action.BACKLOG_VIEW: _EVERYONE,
+    # The delivery team grooms: writes and ranks items, plans, starts and closes sprints.
+    Action.BACKLOG_EDIT: _MAKERS,
+    # How a product prioritizes and estimates changes every score, so it is the PMs' call.
+    Action.BACKLOG_CONFIGURE: _PLANNERS,
 }
 
 # What each action means, for docs/permissions.md.
@@ -112,6 +120,18 @@ DESCRIPTIONS: dict[Action, str] = {
     ),
     Action.ROADMAP_SHARE: "Create and revoke read-only share links of a product's roadmap",
     Action.LAUNCH_UPDATE: "Tick launch checklist items, post health updates",
+    Action.BACKLOG_VIEW: (
+        "See the backlog, items and their history, the board, sprints, burndown and velocity; "
+        "export CSV; save one's own views"
+    ),
+    Action.BACKLOG_EDIT: (
+        "Write, estimate, rank, label and delete items; bulk actions; plan, start and close "
+        "sprints; import CSV"
+    ),
+    Action.BACKLOG_CONFIGURE: (
+        "Choose the prioritization framework, formula and estimation scale; WIP limits; "
+        "custom fields"
+    ),
 }
 
 

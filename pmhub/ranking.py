@@ -45,6 +45,32 @@ def _midpoint(low: str, high: str | None) -> str:
     return DIGITS[floor] + _midpoint(low[1:], None)
 
 
+# Appending with ``rank_between(last, None)`` halves the room left at the end each time, so its
+# keys grow a digit every few appends; ``rank_after`` counts up in the third digit instead.
+_APPEND_WIDTH = 3
+
+
+def rank_after(key: str | None) -> str:
+    """A key sorting after ``key`` (None: the first key), short even after many appends.
+
+    The key is read as a number of at least three base-62 digits and incremented; only when it
+    is all ``z`` does this fall back to ``rank_between``.
+    """
+    if key is None:
+        return rank_between(None, None)
+    if not key or any(character not in _VALUE for character in key) or key.endswith("0"):
+        raise ValueError(f"not a rank key: {key!r}")
+    digits = [_VALUE[character] for character in key.ljust(_APPEND_WIDTH, "0")]
+    position = len(digits) - 1
+    while position >= 0 and digits[position] == _BASE - 1:
+        digits[position] = 0
+        position -= 1
+    if position < 0:
+        return rank_between(key, None)
+    digits[position] += 1
+    return "".join(DIGITS[d] for d in digits).rstrip("0")
+
+
 def rebalanced(count: int) -> list[str]:
     """``count`` short keys in order, evenly spread (for a background rebalance)."""
     width = 1

@@ -13,13 +13,13 @@ from django.db import transaction
 from pmhub.audit import audit_record
 from pmhub.errors import ApplicationError
 from pmhub.models import Product
-from roadmaps.models import Competitor, CompetitorFeature, FeatureSupport, Support
-from roadmaps.services.writes import (
+from pmhub.writes import (
     change_and_audit,
     check_title,
     delete_and_audit,
     reject_unknown,
 )
+from roadmaps.models import Competitor, CompetitorFeature, FeatureSupport, Support
 
 COMPETITOR_FIELDS = ("name", "website", "notes", "market_share", "position")
 FEATURE_FIELDS = ("name", "ours", "position")

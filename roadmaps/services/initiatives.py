@@ -11,13 +11,13 @@ from pmhub.audit import audit_record
 from pmhub.errors import ApplicationError
 from pmhub.models import Product
 from pmhub.ranking import rank_between
-from roadmaps.models import Horizon, Initiative, InitiativeStatus, Objective
-from roadmaps.services.writes import (
+from pmhub.writes import (
     change_and_audit,
     check_owner,
     delete_and_audit,
     reject_unknown,
 )
+from roadmaps.models import Horizon, Initiative, InitiativeStatus, Objective
 
 INITIATIVE_FIELDS = (
     "title",

@@ -10,13 +10,13 @@ from django.db import transaction
 
 from pmhub.errors import ApplicationError
 from pmhub.models import Product, Workspace
-from roadmaps.models import Direction, KeyResult, Objective
-from roadmaps.services.writes import (
+from pmhub.writes import (
     change_and_audit,
     check_owner,
     delete_and_audit,
     reject_unknown,
 )
+from roadmaps.models import Direction, KeyResult, Objective
 
 OBJECTIVE_FIELDS = ("title", "description", "period", "starts_on", "ends_on", "owner", "parent")
 KEY_RESULT_FIELDS = (

@@ -14,14 +14,14 @@ from metrics.services.annotations import annotation_create
 from pmhub.audit import audit_record
 from pmhub.errors import ApplicationError
 from pmhub.models import Product
-from roadmaps.models import ChecklistItem, Initiative, KeyResult, Release, ReleaseStatus
-from roadmaps.services.writes import (
+from pmhub.writes import (
     change_and_audit,
     check_owner,
     check_title,
     delete_and_audit,
     reject_unknown,
 )
+from roadmaps.models import ChecklistItem, Initiative, KeyResult, Release, ReleaseStatus
 
 RELEASE_FIELDS = ("name", "target_date", "status", "notes", "is_milestone")
 CHECKLIST_FIELDS = ("title", "owner", "due_on", "position")

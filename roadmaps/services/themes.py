@@ -10,8 +10,8 @@ from django.db import transaction
 
 from pmhub.errors import ApplicationError
 from pmhub.models import Product
+from pmhub.writes import change_and_audit, check_title, delete_and_audit, reject_unknown
 from roadmaps.models import Theme
-from roadmaps.services.writes import change_and_audit, check_title, delete_and_audit, reject_unknown
 
 THEME_FIELDS = ("name", "colour")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")

@@ -1,4 +1,4 @@
-"""The write path the roadmaps services share: set fields, check the rules, save, audit."""
+"""The write path every app's services share: set fields, check the rules, save, audit."""
 
 from __future__ import annotations
 

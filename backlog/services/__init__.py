@@ -1,0 +1,1 @@
+"""Every write of the backlog that has a rule, split by noun."""
