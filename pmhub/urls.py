@@ -7,6 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from backlog.urls import api_urlpatterns as backlog_api_urls
+from backlog.urls import page_urlpatterns as backlog_page_urls
 from metrics.urls import api_urlpatterns as metrics_api_urls
 from metrics.urls import ingest_urlpatterns
 from metrics.urls import page_urlpatterns as metrics_page_urls
@@ -28,6 +30,7 @@ api_urls = [
     *router.urls,
     path("", include((metrics_api_urls, "metrics"))),
     path("", include((roadmaps_api_urls, "roadmaps"))),
+    path("", include((backlog_api_urls, "backlog"))),
 ]
 
 urlpatterns = [
@@ -64,6 +67,7 @@ urlpatterns = [
     path("", include((metrics_page_urls, "metrics"))),
     path("", include((roadmaps_page_urls, "roadmaps"))),
     path("", include((roadmaps_public_urls, "roadmaps-public"))),
+    path("", include((backlog_page_urls, "backlog"))),
     # API, its schema and docs
     path("api/v1/", include((api_urls, "api"))),
     path(

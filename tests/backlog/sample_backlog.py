@@ -9,16 +9,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.utils import timezone
 
-from backlog.models import CustomField, ImportJob, Item, Label, SavedView, Sprint
+from backlog.models import (
+    BacklogSettings,
+    CustomField,
+    ImportJob,
+    Item,
+    ItemHistory,
+    Label,
+    SavedView,
+    Sprint,
+)
 from backlog.services.fields import custom_field_create, label_create, saved_view_create
 from backlog.services.items import item_create
 from backlog.services.sprints import sprint_create, sprint_start
-from pmhub.models import Product
+from pmhub.models import Product, Workspace
 from roadmaps.services.initiatives import initiative_create
 from roadmaps.services.releases import release_create
+from tests.factories import workspace_snapshot
 
 
 @dataclass
@@ -120,3 +131,27 @@ def sprint_days(sprint: Sprint) -> list[date]:
         sprint.starts_on + timedelta(days=n)
         for n in range((sprint.ends_on - sprint.starts_on).days + 1)
     ]
+
+
+def _rows(queryset) -> list[dict[str, Any]]:
+    return list(queryset.order_by("pk").values())
+
+
+def backlog_snapshot(workspace: Workspace) -> dict[str, Any]:
+    """Everything of ``workspace`` a backlog request could change (and what the core could)."""
+    products = Product.objects.filter(workspace=workspace)
+    items = Item.objects.filter(product__in=products)
+    return {
+        "core": workspace_snapshot(workspace),
+        "settings": _rows(BacklogSettings.objects.filter(product__in=products)),
+        "labels": _rows(Label.objects.filter(product__in=products)),
+        "fields": _rows(CustomField.objects.filter(product__in=products)),
+        "items": _rows(items),
+        "item_labels": sorted(
+            Item.labels.through.objects.filter(item__in=items).values_list("item_id", "label_id")
+        ),
+        "history": _rows(ItemHistory.objects.filter(item__in=items)),
+        "sprints": _rows(Sprint.objects.filter(product__in=products)),
+        "views": _rows(SavedView.objects.filter(product__in=products)),
+        "imports": _rows(ImportJob.objects.filter(product__in=products)),
+    }
