@@ -83,7 +83,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # Fields whose changes are history (burndown, velocity, cycle time, the activity feed).
-_TRACKED = {"status": HistoryField.STATUS, "sprint": HistoryField.SPRINT, "estimate": "estimate"}
+# In this order within one change: an item entering a sprint with a new estimate brings that
+# estimate into the sprint's scope (the burndown replays rows by time, then id).
+_TRACKED = {
+    "status": HistoryField.STATUS,
+    "estimate": HistoryField.ESTIMATE,
+    "sprint": HistoryField.SPRINT,
+}
 MAX_ACCEPTANCE = 50
 MAX_DEPTH = 3  # feature → story → sub-task
 
@@ -222,8 +228,9 @@ def _record(item: Item, actor: User | None, changes: dict[str, list[Any]], at: A
             at=at,
             actor=actor,
         )
-        for name, (old, new) in changes.items()
-        if name in _TRACKED
+        for name in _TRACKED
+        if name in changes
+        for old, new in [changes[name]]
     )
 
 
@@ -280,7 +287,7 @@ def item_create(
         actor,
         {
             name: [None, getattr(item, name)]
-            for name in ("sprint", "estimate")
+            for name in ("estimate", "sprint")
             if getattr(item, name)
         },
         now,
