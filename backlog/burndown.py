@@ -52,7 +52,7 @@ def _end_of(day: date) -> datetime:
 
 
 def sprint_burndown(sprint: Sprint, *, today: date | None = None) -> Burndown:
-    """The sprint's remaining points per day, its ideal line and the scope added; two queries."""
+    """The sprint's remaining points per day, its ideal line and the scope added; one query."""
     today = today or timezone.localdate()
     mark = str(sprint.pk)
     item_ids = (
