@@ -172,6 +172,26 @@ def saved_view_create(*, product: Product, actor: User, **fields: Any) -> SavedV
 
 
 @transaction.atomic
+def saved_view_update(*, view: SavedView, actor: User, **fields: Any) -> SavedView:
+    """Rename a saved view, change its filters or share it; only its owner may. Records
+    ``saved_view.updated``."""
+    reject_unknown(fields, ("name", "query", "shared"))
+    if view.owner_id != actor.pk:
+        raise ApplicationError(
+            "Only the person who saved a view can change it.", status_code=403, code="forbidden"
+        )
+    return change_and_audit(
+        view,
+        actor,
+        fields,
+        check=_check_view,
+        action="saved_view.updated",
+        workspace=view.product.workspace,
+        product=view.product,
+    )
+
+
+@transaction.atomic
 def saved_view_delete(*, view: SavedView, actor: User) -> None:
     """Delete a saved view; only its owner may. Records ``saved_view.deleted``."""
     if view.owner_id != actor.pk:
