@@ -199,10 +199,10 @@ class Item(models.Model):
     labels = models.ManyToManyField(Label, blank=True, related_name="items")
     estimate = models.FloatField(null=True, blank=True)  # story points
     initiative = models.ForeignKey(
-        Initiative, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+        Initiative, on_delete=models.SET_NULL, null=True, blank=True, related_name="backlog_items"
     )
     release = models.ForeignKey(
-        Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="items"
+        Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="backlog_items"
     )
     parent = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="children"

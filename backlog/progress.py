@@ -8,9 +8,10 @@ further along or further behind.
 from __future__ import annotations
 
 from django.db.models import Count, Q, Sum
+from django.urls import reverse
 
 from backlog.models import Item, Status
-from roadmaps.progress import Progress
+from roadmaps.progress import Progress, WorkItem
 
 
 def _rollup(rows, key: str) -> dict[int, Progress]:
@@ -44,3 +45,18 @@ def initiatives_progress(initiative_ids: list[int]) -> dict[int, Progress]:
 def releases_progress(release_ids: list[int]) -> dict[int, Progress]:
     """What each release carries and how much of it is done, in one query."""
     return _rollup(Item.objects.filter(release__in=release_ids), "release")
+
+
+def release_contents(release_id: int) -> list[WorkItem]:
+    """The items a release carries, in backlog order, for the release page; one query."""
+    items = Item.objects.filter(release=release_id).select_related("product").order_by("rank")
+    return [
+        WorkItem(
+            title=item.title,
+            status=item.get_status_display(),
+            done=item.status == Status.DONE,
+            points=item.estimate,
+            url=reverse("backlog:item", args=[item.product.slug, item.pk]),
+        )
+        for item in items
+    ]

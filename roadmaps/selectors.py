@@ -18,6 +18,7 @@ from roadmaps.models import (
     Objective,
     health_of,
 )
+from roadmaps.progress import Progress, initiatives_progress
 
 
 def key_results_with_values(objectives: QuerySet[Objective] | list[Objective]) -> QuerySet:
@@ -122,6 +123,7 @@ class BoardCard:
     initiative: Initiative
     dependencies: int
     moves: list[BoardMove]
+    progress: Progress | None = None  # from its work items, when it has any
 
 
 def _moves(items: list[Initiative], n: int, horizon: str, index: int) -> list[BoardMove]:
@@ -156,6 +158,7 @@ def board_columns(*, product: Product) -> list[BoardColumn]:
     by_horizon: dict[str, list[Initiative]] = {horizon: [] for horizon in HORIZON_ORDER}
     for initiative in initiatives:
         by_horizon.setdefault(initiative.horizon, []).append(initiative)
+    progress = initiatives_progress(i.pk for items in by_horizon.values() for i in items)
     columns = []
     for index, (horizon, label) in enumerate(Horizon.choices):
         items = by_horizon[horizon]
@@ -164,6 +167,7 @@ def board_columns(*, product: Product) -> list[BoardColumn]:
                 initiative=initiative,
                 dependencies=initiative.dependency_count,  # type: ignore[attr-defined]
                 moves=_moves(items, n, horizon, index),
+                progress=progress.get(initiative.pk),
             )
             for n, initiative in enumerate(items)
         ]

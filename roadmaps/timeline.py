@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from pmhub.models import Product
 from roadmaps.models import Initiative, Release
+from roadmaps.progress import Progress, initiatives_progress
 from roadmaps.selectors import HORIZON_ORDER, objectives_in_order
 
 # How many header columns each zoom shows, and the fixed heights the template and the dependency
@@ -117,6 +118,7 @@ class TimelineBar:
     clipped_start: bool = False
     clipped_end: bool = False
     span: str = ""  # "1 Dec 2026 – 25 Dec 2026", for its title and label
+    progress: Progress | None = None  # from its work items, when it has any
 
     @property
     def middle(self) -> int:
@@ -246,6 +248,9 @@ def timeline_layout(
             top += ROW_HEIGHT
             _place(bar, window)
             placed[bar.initiative.pk] = bar
+    progress = initiatives_progress(placed)
+    for pk, bar in placed.items():
+        bar.progress = progress.get(pk)
     links = []
     edges = Initiative.depends_on.through.objects.filter(
         from_initiative__product_id__in=product_ids

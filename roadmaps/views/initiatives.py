@@ -17,6 +17,7 @@ from pmhub.forms import add_service_error
 from pmhub.tenancy import WorkspaceHttpRequest, workspace_view
 from roadmaps import selectors
 from roadmaps.models import Initiative
+from roadmaps.progress import initiatives_progress
 from roadmaps.services.initiatives import (
     initiative_depend,
     initiative_set_objectives,
@@ -42,6 +43,7 @@ def _detail(request: WorkspaceHttpRequest, initiative: Initiative, **forms: Any)
         "blocks": initiative.blocks.select_related("product").order_by("title"),
         "objectives": served,
         "releases": initiative.releases.order_by("target_date"),
+        "progress": initiatives_progress([initiative.pk]).get(initiative.pk),
     }
     if planner:
         context["dependency_form"] = forms.get("dependency_form") or DependencyForm(

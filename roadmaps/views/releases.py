@@ -22,6 +22,7 @@ from pmhub.models import Product
 from pmhub.selectors import product_get
 from pmhub.tenancy import WorkspaceHttpRequest, get_scoped_or_404, workspace_view
 from roadmaps.models import ChecklistItem, Initiative, Release, ReleaseStatus
+from roadmaps.progress import release_contents, releases_progress
 from roadmaps.services.releases import (
     checklist_item_create,
     checklist_item_delete,
@@ -139,9 +140,13 @@ def _render(request: WorkspaceHttpRequest, template: str, context: dict) -> Http
 def release_list(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
     """A product's releases and milestones by target date, with their checklist progress."""
     product = product_get(workspace=request.workspace, slug=slug)
+    releases = list(_releases(product))
+    progress = releases_progress(release.pk for release in releases)
+    for release in releases:
+        release.progress = progress.get(release.pk)  # type: ignore[attr-defined]
     context = {
         "product": product,
-        "releases": _releases(product),
+        "releases": releases,
         "today": timezone.localdate(),
         "open_statuses": OPEN,
     }
@@ -169,6 +174,8 @@ def _release_page(
         "today": timezone.localdate(),
         "item_form": item_form,
         "is_open": release.status in OPEN,
+        "progress": releases_progress([release.pk]).get(release.pk),
+        "work_items": release_contents(release.pk),
     }
     return _render(request, "roadmaps/release.html", context)
 
