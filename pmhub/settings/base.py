@@ -263,6 +263,14 @@ SPECTACULAR_SETTINGS = {
         "ReleaseStatusEnum": "roadmaps.models.ReleaseStatus",
         # A competitor feature's support, ours and in the matrix's cells alike.
         "SupportEnum": "roadmaps.models.Support",
+        # The backlog's: an item's status and kind beside a sprint's, an import's, a custom
+        # field's; its bulk actions, move positions and history fields by what they are.
+        "ItemStatusEnum": "backlog.models.Status",
+        "ItemKindEnum": "backlog.models.ItemKind",
+        "CustomFieldKindEnum": "backlog.models.FieldKind",
+        "HistoryFieldEnum": "backlog.models.HistoryField",
+        "BulkActionEnum": "backlog.api.items.BulkAction",
+        "MovePositionEnum": "backlog.api.items.MovePosition",
     },
     "SECURITY": [{"bearerAuth": []}],
     "APPEND_COMPONENTS": {
