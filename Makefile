@@ -17,6 +17,7 @@ run: install static
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo_events --if-empty --events 20000
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo_roadmap
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo_backlog
 	DEBUG=$${DEBUG:-1} \
 	PMHUB_BASE_URL=$${PMHUB_BASE_URL:-http://$${PMHUB_HOST:-127.0.0.1}:$${PMHUB_PORT:-8000}} \
 		$(BIN)/honcho -f Procfile.dev start
