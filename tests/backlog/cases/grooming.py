@@ -2,12 +2,186 @@
 
 from __future__ import annotations
 
+from backlog.models import SavedView
+from backlog.services.fields import saved_view_create
+from pmhub.capabilities import Action
+from pmhub.models import AuditEvent
 from tests.role_matrix import Request
-from tests.tenancy_walk import Cases
+from tests.tenancy_walk import Cases, Foreign, Lands, Rows
 
 API_CASES: list[Request] = []
-PAGE_CASES: list[Request] = []
-CASES: Cases = {}
+
+# === The backlog list (backlog/views/backlog_list.py, item_inline.py) ============================
+# The index of backlogs, a product's list, quick add, a row and its inline edit, moves, the bulk
+# bar, "apply score order" and saved views.
+
+
+def _list_slug(t):
+    return {"slug": t.product.slug}
+
+
+def _list_row(pick):
+    """Page kwargs of a row of the team's sample backlog (``pick(sample)``)."""
+    return lambda t: {"slug": t.product.slug, "pk": pick(t.backlog).pk}
+
+
+def _inline_body(t):
+    """A valid inline edit of the bug (the form's fields carry the item's prefix)."""
+    prefix = f"item-{t.backlog.bug.pk}"
+    return {f"{prefix}-title": "matrix bug", f"{prefix}-status": "new", f"{prefix}-estimate": "2"}
+
+
+def _own_view(t):
+    """A view of the actor's own to delete (only its owner may; every role may own views)."""
+    view = saved_view_create(product=t.product, actor=t.actor, name="matrix mine", query="")
+    return {"slug": t.product.slug, "pk": view.pk}
+
+
+def _first(t):
+    return t.product.items.order_by("rank").first()
+
+
+PAGE_CASES: list[Request] = [
+    Request("backlog:index", "get", Action.BACKLOG_VIEW),
+    Request("backlog:list", "get", Action.BACKLOG_VIEW, _list_slug),
+    Request(
+        "backlog:item-create",
+        "post",
+        Action.BACKLOG_EDIT,
+        _list_slug,
+        body=lambda t: {"title": "matrix item", "kind": "bug"},
+        done=lambda t: t.product.items.filter(title="matrix item").exists(),
+    ),
+    Request("backlog:item-row", "get", Action.BACKLOG_VIEW, _list_row(lambda s: s.story)),
+    Request("backlog:item-inline", "get", Action.BACKLOG_EDIT, _list_row(lambda s: s.bug)),
+    Request(
+        "backlog:item-inline",
+        "post",
+        Action.BACKLOG_EDIT,
+        _list_row(lambda s: s.bug),
+        body=_inline_body,
+        done=lambda t: t.product.items.filter(pk=t.backlog.bug.pk, title="matrix bug").exists(),
+    ),
+    Request(
+        "backlog:item-move",
+        "post",
+        Action.BACKLOG_EDIT,
+        _list_row(lambda s: s.bug),
+        body=lambda t: {"position": "top"},
+        done=lambda t: _first(t).pk == t.backlog.bug.pk,
+    ),
+    Request(
+        "backlog:bulk",
+        "post",
+        Action.BACKLOG_EDIT,
+        _list_slug,
+        body=lambda t: {
+            "items": [t.backlog.bug.pk, t.backlog.feature.pk],
+            "action": "sprint",
+            "sprint": t.backlog.next_sprint.pk,
+        },
+        done=lambda t: t.product.items.filter(sprint=t.backlog.next_sprint).count() == 2,
+    ),
+    Request(
+        "backlog:score-order",
+        "post",
+        Action.BACKLOG_EDIT,
+        _list_slug,
+        done=lambda t: AuditEvent.objects.filter(
+            workspace=t.workspace, action="backlog.score_order_applied"
+        ).exists(),
+    ),
+    Request(
+        "backlog:saved-view-create",
+        "post",
+        Action.BACKLOG_VIEW,
+        _list_slug,
+        body=lambda t: {"name": "matrix view", "query": "kind=bug&sort=score"},
+        done=lambda t: SavedView.objects.filter(
+            product=t.product, owner=t.actor, name="matrix view", query="kind=bug&sort=score"
+        ).exists(),
+    ),
+    Request(
+        "backlog:saved-view-delete",
+        "post",
+        Action.BACKLOG_VIEW,
+        _own_view,
+        done=lambda t: not SavedView.objects.filter(product=t.product, name="matrix mine").exists(),
+    ),
+]
+
+
+def _list_b_row(pick, methods, body=lambda w: {}):
+    """B's row addressed under B's product and under A's: both are 404s."""
+    return (
+        Foreign(lambda w: {"slug": w.b.product.slug, "pk": pick(w.b_backlog).pk}, methods, body),
+        Foreign(lambda w: {"slug": w.a.product.slug, "pk": pick(w.b_backlog).pk}, methods, body),
+    )
+
+
+def _list_b_slug(w):
+    return {"slug": w.b.product.slug}
+
+
+def _list_a_slug(w):
+    return {"slug": w.a.product.slug}
+
+
+CASES: Cases = {
+    "backlog:index": (Rows(lambda w: ["Alpha Product"], lambda w: ["Bravo Product"]),),
+    "backlog:list": (
+        Foreign(_list_b_slug, ("get",)),
+        # The rows, the filter menus (labels, initiatives, releases, sprints) and saved views.
+        Rows(
+            lambda w: [
+                "alpha feature",
+                "alpha story",
+                "alpha bug",
+                "alpha-label",
+                "alpha initiative",
+                "alpha 1.0",
+                "alpha sprint 2",
+                "alpha bugs",
+            ],
+            lambda w: ["bravo"],
+            _list_a_slug,
+        ),
+    ),
+    "backlog:item-create": (
+        Foreign(_list_b_slug, ("post",), lambda w: {"title": "planted", "kind": "bug"}),
+        Lands(
+            "post",
+            lambda w: {"title": "landed", "kind": "bug"},
+            lambda w: w.a.product.items.filter(title="landed").exists(),
+            _list_a_slug,
+        ),
+    ),
+    "backlog:item-row": _list_b_row(lambda s: s.story, ("get",)),
+    "backlog:item-inline": _list_b_row(
+        lambda s: s.bug, ("get", "post"), lambda w: {f"item-{w.b_backlog.bug.pk}-title": "planted"}
+    ),
+    "backlog:item-move": _list_b_row(lambda s: s.bug, ("post",), lambda w: {"position": "top"}),
+    "backlog:bulk": (
+        Foreign(
+            _list_b_slug,
+            ("post",),
+            lambda w: {"items": [w.b_backlog.bug.pk], "action": "status", "status": "wont_do"},
+        ),
+    ),
+    "backlog:score-order": (Foreign(_list_b_slug, ("post",)),),
+    "backlog:saved-view-create": (
+        Foreign(_list_b_slug, ("post",), lambda w: {"name": "planted", "query": ""}),
+        Lands(
+            "post",
+            lambda w: {"name": "landed", "query": "kind=bug"},
+            lambda w: SavedView.objects.filter(product=w.a.product, name="landed").exists(),
+            _list_a_slug,
+        ),
+    ),
+    "backlog:saved-view-delete": _list_b_row(lambda s: s.view, ("post",)),
+}
+
+# === End of the backlog list's cases ==============================================================
 
 
 # === Items, settings, custom fields, labels and the quadrant =====================================
