@@ -3,7 +3,7 @@ API under /api/v1/ in ``api:backlog``. Each area keeps to its own section."""
 
 from django.urls import path
 
-from backlog.views import items, quadrant
+from backlog.views import backlog_list, item_inline, items, quadrant
 from backlog.views import settings as backlog_settings
 
 # --- API (backlog/api/) ---------------------------------------------------------------------------
@@ -13,6 +13,46 @@ api_urlpatterns: list = []
 _ITEM = "products/<slug:slug>/backlog/items/<int:pk>"
 _SETTINGS = "products/<slug:slug>/backlog/settings"
 grooming_urlpatterns: list = [
+    # The backlog list (backlog/views/backlog_list.py, item_inline.py): every product's backlog,
+    # one product's list, quick add, inline edit, ranking, bulk actions and saved views.
+    path("backlog/", backlog_list.backlog_index, name="index"),
+    path("products/<slug:slug>/backlog/", backlog_list.backlog_list, name="list"),
+    path(
+        "products/<slug:slug>/backlog/items/new/",
+        backlog_list.item_create_view,
+        name="item-create",
+    ),
+    path(
+        "products/<slug:slug>/backlog/items/<int:pk>/row/",
+        item_inline.item_row_view,
+        name="item-row",
+    ),
+    path(
+        "products/<slug:slug>/backlog/items/<int:pk>/inline/",
+        item_inline.item_inline_view,
+        name="item-inline",
+    ),
+    path(
+        "products/<slug:slug>/backlog/items/<int:pk>/move/",
+        backlog_list.item_move_view,
+        name="item-move",
+    ),
+    path("products/<slug:slug>/backlog/bulk/", backlog_list.bulk_view, name="bulk"),
+    path(
+        "products/<slug:slug>/backlog/score-order/",
+        backlog_list.score_order_view,
+        name="score-order",
+    ),
+    path(
+        "products/<slug:slug>/backlog/views/",
+        backlog_list.saved_view_create_view,
+        name="saved-view-create",
+    ),
+    path(
+        "products/<slug:slug>/backlog/views/<int:pk>/delete/",
+        backlog_list.saved_view_delete_view,
+        name="saved-view-delete",
+    ),
     # --- Items, settings, custom fields, labels and the quadrant (backlog/views/items.py,
     # settings.py, quadrant.py) ---
     path(f"{_ITEM}/", items.item_detail, name="item"),
