@@ -7,16 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet, TextChoices
-from django.http import QueryDict
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backlog.api.common import CustomValueField, ProductActionView, ProductRowsField
+from backlog.api.item_filters import CUSTOM_PARAMETER, ItemQuery, parse_item_query
 from backlog.models import (
-    CustomField,
-    FieldKind,
     Item,
     ItemHistory,
     ItemKind,
@@ -25,7 +23,7 @@ from backlog.models import (
     Status,
 )
 from backlog.scoring import Kano, MoSCoW
-from backlog.selectors import SORTS, ItemFilters, items_filtered, with_list_relations
+from backlog.selectors import items_filtered, with_list_relations
 from backlog.services.items import item_create, item_delete, item_update
 from backlog.services.items import items_bulk_delete as bulk_delete
 from backlog.services.items import items_bulk_update as bulk_update
@@ -33,7 +31,6 @@ from backlog.services.ranking import item_move, items_apply_score_order
 from pmhub.capabilities import Action
 from pmhub.errors import ApplicationError
 from pmhub.serializers import (
-    MAX_ID,
     StrictSerializer,
     UserSummarySerializer,
     WorkspaceMemberField,
@@ -264,118 +261,6 @@ def _write(data: dict[str, Any]) -> tuple[dict[str, Any], list[Label] | None]:
     if "acceptance" in fields:
         fields["acceptance"] = [dict(entry) for entry in fields["acceptance"]]
     return fields, labels
-
-
-# --- Filters --------------------------------------------------------------------------------------
-
-
-def _ids(help_text: str) -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
-        required=False,
-        max_length=100,
-        help_text=help_text,
-    )
-
-
-def _id(help_text: str) -> serializers.IntegerField:
-    return serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text=help_text
-    )
-
-
-class ItemQuery(serializers.Serializer):
-    """The backlog page's filters (``backlog.selectors.ItemFilters``); they combine."""
-
-    kind = serializers.ListField(
-        child=serializers.ChoiceField(choices=ItemKind.choices),
-        required=False,
-        help_text="Only these kinds (repeat the parameter for more).",
-    )
-    status = serializers.ListField(
-        child=serializers.ChoiceField(choices=Status.choices),
-        required=False,
-        help_text="Only these statuses (repeat the parameter for more).",
-    )
-    label = _ids("Items with any of these labels.")
-    assignee = _ids("Items assigned to any of these members (user ids).")
-    unassigned = serializers.BooleanField(
-        required=False, help_text="true: items assigned to nobody too (or only, alone)."
-    )
-    initiative = _id("Only items of this initiative.")
-    release = _id("Only items of this release.")
-    sprint = _id("Only items in this sprint.")
-    in_backlog = serializers.BooleanField(
-        required=False, help_text="true: only items in no sprint."
-    )
-    parent = _id("Only the items under this one.")
-    q = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="Full-text search."
-    )
-    created_after = serializers.DateField(required=False, help_text="Created on or after.")
-    created_before = serializers.DateField(required=False, help_text="Created on or before.")
-    sort = serializers.ChoiceField(
-        choices=list(SORTS), required=False, help_text="Order (default: rank, the manual one)."
-    )
-
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        after, before = data.get("created_after"), data.get("created_before")
-        if after and before and after > before:
-            raise serializers.ValidationError(
-                {"created_after": ["created_after must not be after created_before."]}
-            )
-        return data
-
-
-CUSTOM_PARAMETER = OpenApiParameter(
-    "custom.{key}",
-    str,
-    OpenApiParameter.QUERY,
-    required=False,
-    description="Items whose custom field `key` has this value, e.g. `custom.segment=smb` "
-    "(numbers and true/false are compared as such). An unknown key is a 400.",
-)
-
-_TRUE, _FALSE = ("true", "True", "1"), ("false", "False", "0")
-
-
-def _custom_filters(product: Any, params: QueryDict) -> dict[str, Any]:
-    """``custom.<key>=value`` parameters as ``{key: value}``, each value of its field's kind."""
-    wanted = {name[7:]: params[name] for name in params if name.startswith("custom.")}
-    if not wanted:
-        return {}
-    fields = {f.key: f for f in CustomField.objects.filter(product=product, key__in=wanted)}
-    values: dict[str, Any] = {}
-    for key, raw in wanted.items():
-        name, field = f"custom.{key}", fields.get(key)
-        if field is None:
-            raise serializers.ValidationError({name: ["This product has no such custom field."]})
-        if field.kind == FieldKind.NUMBER:
-            try:
-                number = float(raw)
-            except ValueError:
-                raise serializers.ValidationError({name: ["A number is required."]}) from None
-            if number != number or abs(number) > 1e15:  # NaN or out of range
-                raise serializers.ValidationError({name: ["A valid number is required."]})
-            values[key] = number
-        elif field.kind == FieldKind.CHECKBOX:
-            if raw not in _TRUE + _FALSE:
-                raise serializers.ValidationError({name: ["Enter true or false."]})
-            values[key] = raw in _TRUE
-        else:
-            values[key] = raw
-    return values
-
-
-def parse_item_query(product: Any, params: QueryDict) -> tuple[ItemFilters, str]:
-    """The query string as ``ItemFilters`` and a sort; a bad parameter is a 400 naming it."""
-    query = ItemQuery(data=params)
-    query.is_valid(raise_exception=True)
-    data = dict(query.validated_data)
-    sort = data.pop("sort", "rank")
-    filters = ItemFilters(**data)
-    filters.custom = _custom_filters(product, params)
-    return filters, sort
 
 
 # --- Views ----------------------------------------------------------------------------------------
