@@ -158,10 +158,15 @@ def _audit_phrase(event: AuditEvent) -> str | None:
     changes = {k: v for k, v in (event.changes or {}).items() if k not in _IN_HISTORY}
     if event.action == "item.updated" and changes:
         return "changed " + ", ".join(
-            f"{name.replace('_', ' ')} {old or '—'} → {new or '—'}"
+            f"{name.replace('_', ' ')} {_shown(old)} → {_shown(new)}"
             for name, (old, new) in sorted(changes.items())
         )
     return None
+
+
+def _shown(value: Any) -> str:
+    # The audit trail keeps values as text; an empty relation reads "None" there.
+    return "—" if value in (None, "", "None") else str(value)
 
 
 def item_activity(item: Item) -> list[dict[str, Any]]:
