@@ -134,6 +134,8 @@ def render_list(
     filter_form = FilterForm(request.GET, options=options)
     filters, sort = filter_form.filters()
     items = with_list_relations(items_filtered(product, filters, sort))
+    # A row never shows the long texts: leave them in the database.
+    items = items.defer("description", "acceptance", "custom")
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     editor = role_can(request.membership.role, Action.BACKLOG_EDIT)
     query, view_query = list_query(request)
