@@ -4,7 +4,9 @@ API under /api/v1/ in ``api:backlog``. Each area keeps to its own section."""
 from django.urls import path
 
 from backlog.views import backlog_list, item_inline, items, quadrant
+from backlog.views import board as board_views
 from backlog.views import settings as backlog_settings
+from backlog.views import sprints as sprint_views
 
 # --- API (backlog/api/) ---------------------------------------------------------------------------
 api_urlpatterns: list = []
@@ -94,7 +96,63 @@ grooming_urlpatterns: list = [
 ]
 
 # --- Pages: delivery (kanban board, sprints, planning, burndown, velocity) ------------------------
-delivery_urlpatterns: list = []
+delivery_urlpatterns: list = [
+    # The kanban board (backlog/views/board.py): columns per status, moves through the workflow.
+    path("products/<slug:slug>/backlog/board/", board_views.board, name="board"),
+    path(
+        "products/<slug:slug>/backlog/board/<int:pk>/move/",
+        board_views.board_move,
+        name="board-move",
+    ),
+    # Sprints (backlog/views/sprints.py): list and velocity, one sprint with its burndown, the
+    # sprint form, start, close, review and retrospective notes, planning.
+    path("products/<slug:slug>/backlog/sprints/", sprint_views.sprint_list, name="sprints"),
+    path(
+        "products/<slug:slug>/backlog/sprints/new/",
+        sprint_views.sprint_create_view,
+        name="sprint-create",
+    ),
+    path(
+        "products/<slug:slug>/backlog/sprints/<int:pk>/",
+        sprint_views.sprint_detail,
+        name="sprint",
+    ),
+    path(
+        "products/<slug:slug>/backlog/sprints/<int:pk>/edit/",
+        sprint_views.sprint_edit,
+        name="sprint-edit",
+    ),
+    path(
+        "products/<slug:slug>/backlog/sprints/<int:pk>/delete/",
+        sprint_views.sprint_delete_view,
+        name="sprint-delete",
+    ),
+    path(
+        "products/<slug:slug>/backlog/sprints/<int:pk>/start/",
+        sprint_views.sprint_start_view,
+        name="sprint-start",
+    ),
+    path(
+        "products/<slug:slug>/backlog/sprints/<int:pk>/close/",
+        sprint_views.sprint_close_view,
+        name="sprint-close",
+    ),
+    path(
+        "products/<slug:slug>/backlog/sprints/<int:pk>/notes/",
+        sprint_views.sprint_notes,
+        name="sprint-notes",
+    ),
+    path(
+        "products/<slug:slug>/backlog/sprints/<int:pk>/plan/",
+        sprint_views.sprint_plan,
+        name="sprint-plan",
+    ),
+    path(
+        "products/<slug:slug>/backlog/sprints/<int:pk>/plan/<int:item>/move/",
+        sprint_views.sprint_plan_move,
+        name="sprint-plan-move",
+    ),
+]
 
 # --- Pages: CSV import and export ---------------------------------------------------------------
 csv_urlpatterns: list = []
