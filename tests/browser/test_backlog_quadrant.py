@@ -3,7 +3,9 @@
 The quadrant draws every placed item as a point of the Chart.js scatter (read back from the chart
 itself, not from a screenshot), a click on a point opens its item, and the lists underneath reach
 the same items from the keyboard. On an item's page a contributor ticks an acceptance criterion in
-place (htmx) and it stays ticked after a reload; its history reads newest first. Screenshots
+place (htmx) and it stays ticked after a reload; its history reads newest first. On the settings
+page a custom formula is checked as it is typed (a caret under the problem, or a preview of the
+top items' scores). Screenshots
 (PMHUB_SCREENSHOT_DIR): docs/screenshots/backlog-quadrant.png and backlog-item.png.
 """
 
@@ -200,3 +202,19 @@ def test_a_contributor_ticks_a_criterion_on_the_item_page(
     page.reload()
     expect(page.get_by_test_id("acceptance-item").nth(1).get_by_role("checkbox")).to_be_checked()
     page.screenshot(path=screenshot_dir / "backlog-item.png", full_page=True)
+
+
+def test_the_formula_is_checked_as_it_is_typed(page, backlog, log_in):
+    log_in(page, "maria")
+    page.goto(f"/products/{backlog.product.slug}/backlog/settings/")
+    formula = page.get_by_role("textbox", name="Custom formula")
+    with page.expect_response(lambda r: "/settings/formula/" in r.url and "import" in r.url):
+        formula.fill("__import__('os')")
+    error = page.get_by_test_id("formula-error")
+    expect(error).to_contain_text("Unknown name '__import__' at position 0")
+    expect(error.locator("code")).to_have_text("__import__('os')\n^")
+    with page.expect_response(lambda r: "/settings/formula/" in r.url and "value" in r.url):
+        formula.fill("value / effort")
+    preview = page.get_by_test_id("formula-preview")
+    expect(preview).to_contain_text("The formula is valid")
+    expect(preview).to_contain_text("Guided first dashboard: 4.5")  # 9 ÷ 2
