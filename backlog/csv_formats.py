@@ -147,16 +147,21 @@ class RowError(ValueError):
 # --- Reading the file ---------------------------------------------------------------------------
 
 
+def check_size(size: int) -> None:
+    """Refuse a file of more than ``MAX_BYTES`` (an ApplicationError on ``file``)."""
+    if size > MAX_BYTES:
+        raise ApplicationError(
+            f"The file is {size / 1024 / 1024:.1f} MB; import at most "
+            f"{MAX_BYTES // 1024 // 1024} MB at a time (split it into several files).",
+            field="file",
+        )
+
+
 def decode(content: bytes | str) -> str:
     """The text of an uploaded file: UTF-8 (with or without a byte order mark), at most
     ``MAX_BYTES``, not empty; else an ApplicationError on ``file``."""
     raw = content.encode() if isinstance(content, str) else bytes(content)
-    if len(raw) > MAX_BYTES:
-        raise ApplicationError(
-            f"The file is {len(raw) / 1024 / 1024:.1f} MB; import at most "
-            f"{MAX_BYTES // 1024 // 1024} MB at a time (split it into several files).",
-            field="file",
-        )
+    check_size(len(raw))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:

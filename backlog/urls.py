@@ -5,6 +5,7 @@ from django.urls import path
 
 from backlog.views import backlog_list, item_inline, items, quadrant
 from backlog.views import board as board_views
+from backlog.views import csv as csv_views
 from backlog.views import settings as backlog_settings
 from backlog.views import sprints as sprint_views
 
@@ -155,6 +156,20 @@ delivery_urlpatterns: list = [
 ]
 
 # --- Pages: CSV import and export ---------------------------------------------------------------
-csv_urlpatterns: list = []
+csv_urlpatterns: list = [
+    # backlog/views/csv.py: upload and map a file, an import's progress, the backlog as CSV.
+    path("products/<slug:slug>/backlog/import/", csv_views.import_page, name="import"),
+    path(
+        "products/<slug:slug>/backlog/import/new/",
+        csv_views.import_create_view,
+        name="import-create",
+    ),
+    path(
+        "products/<slug:slug>/backlog/imports/<int:pk>/",
+        csv_views.import_job,
+        name="import-job",
+    ),
+    path("products/<slug:slug>/backlog/export.csv", csv_views.export_csv, name="export-csv"),
+]
 
 page_urlpatterns = grooming_urlpatterns + delivery_urlpatterns + csv_urlpatterns
