@@ -22,7 +22,7 @@ from backlog.services.items import item_create, item_update
 from backlog.services.scores import settings_for
 from backlog.services.sprints import sprint_create
 from pmhub.capabilities import Role
-from tests.backlog.sample_backlog import backlog_snapshot
+from tests.backlog.sample_backlog import backlog_snapshot, make_backlog
 from tests.backlog.world import BacklogTeam, build_backlog_team
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -401,3 +401,22 @@ def test_an_item_of_another_product_slug_is_a_404(team):
     other = team.archived_product
     url = reverse("backlog:item", args=[other.slug, team.backlog.story.pk])
     assert _client(team).get(url).status_code == 404
+
+
+def test_another_workspaces_rows_cannot_be_picked(team, tenant_b):
+    theirs = make_backlog(tenant_b.product, tenant_b.owner, "bravo")
+    story = team.backlog.story
+    before = backlog_snapshot(team.workspace)
+    for field, value in (
+        ("labels", [str(theirs.label.pk)]),
+        ("parent", str(theirs.feature.pk)),
+        ("sprint", str(theirs.next_sprint.pk)),
+        ("assignee", str(tenant_b.owner.pk)),
+    ):
+        response = _client(team).post(
+            _url("backlog:item-edit", story), form_data(story, **{field: value})
+        )
+        html = response.content.decode()
+        assert f'data-field-error="{field}">Select a valid choice' in html, field
+        assert "bravo" not in html
+    assert backlog_snapshot(team.workspace) == before
