@@ -271,6 +271,7 @@ SPECTACULAR_SETTINGS = {
         "HistoryFieldEnum": "backlog.models.HistoryField",
         "BulkActionEnum": "backlog.api.items.BulkAction",
         "MovePositionEnum": "backlog.api.items.MovePosition",
+        "ImportFormatEnum": "backlog.models.ImportFormat",
     },
     "SECURITY": [{"bearerAuth": []}],
     "APPEND_COMPONENTS": {

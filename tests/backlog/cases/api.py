@@ -11,7 +11,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from backlog.models import BacklogSettings, CustomField, Item, Label, SavedView, Sprint
+from backlog.models import (
+    BacklogSettings,
+    CustomField,
+    ImportJob,
+    Item,
+    Label,
+    SavedView,
+    Sprint,
+)
 from pmhub.capabilities import Action
 from pmhub.models import AuditEvent
 from tests.backlog.world import BacklogTeam, BacklogWorld
@@ -264,6 +272,14 @@ API_CASES: list[Request] = [
     ),
     # --- Imports
     Request("api:backlog:import-list", "get", VIEW, kwargs=_product_pk),
+    Request(
+        "api:backlog:import-list",
+        "post",
+        EDIT,
+        kwargs=_product_pk,
+        body=lambda t: {"format": "pmhub", "content": "title,kind\nImported,bug\n"},
+        done=lambda t: ImportJob.objects.filter(product=t.product, status="queued").exists(),
+    ),
     Request("api:backlog:import-detail", "get", VIEW, kwargs=_pk("job")),
 ]
 
@@ -302,6 +318,7 @@ def _history(sample) -> list[int]:
 
 
 _RW = ("get", "patch", "delete")
+_CSV = "title\nplanted\n"
 
 CASES: Cases = {
     "api:backlog:item-list": (
@@ -388,8 +405,14 @@ CASES: Cases = {
         ),
     ),
     "api:backlog:import-list": (
-        Foreign(_b_product, ("get",)),
+        Foreign(_b_product, ("get", "post"), lambda w: {"format": "pmhub", "content": _CSV}),
         Rows(*_ids("job"), _a_product),
+        Lands(
+            "post",
+            lambda w: {"format": "pmhub", "content": _CSV, "filename": "landed.csv"},
+            lambda w: w.a.product.imports.filter(filename="landed.csv").exists(),
+            _a_product,
+        ),
     ),
     "api:backlog:import-detail": (Foreign(_b("job"), ("get",)),),
 }
