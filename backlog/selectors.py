@@ -76,7 +76,9 @@ def items_filtered(product: Product, filters: ItemFilters, sort: str = "rank") -
     if filters.in_backlog:
         items = items.filter(sprint__isnull=True)
     for key, value in filters.custom.items():
-        items = items.filter(**{f"custom__{key}": value})
+        # Containment, not ``custom__<key>``: a key may hold "__" ("x__isnull"), which a lookup
+        # path would read as a lookup (a 500 or a wrong match).
+        items = items.filter(custom__contains={key: value})
     if filters.created_after:
         items = items.filter(created_at__date__gte=filters.created_after)
     if filters.created_before:
