@@ -644,3 +644,11 @@ def test_apply_score_order_takes_no_input(acme):
     before = backlog_snapshot(acme.workspace)
     assert _post(acme, "item-score-order", acme.product.pk, body={"x": 1}).status_code == 400
     assert backlog_snapshot(acme.workspace) == before
+
+
+@pytest.mark.parametrize("key", ["x__isnull", "x__in", "x__gt"])
+def test_a_custom_key_that_reads_like_a_lookup_filters_as_a_key(acme, key):
+    custom_field_create(product=acme.product, actor=acme.owner, key=key, name=key, kind="number")
+    item_update(item=_b(acme).bug, actor=acme.owner, custom={key: 5})
+    assert _titles(_list(acme, **{f"custom.{key}": "5"})) == ["acme bug"]
+    assert _titles(_list(acme, **{f"custom.{key}": "6"})) == []
