@@ -41,6 +41,9 @@ from pmhub.models import Product
 from roadmaps.models import Initiative, Release
 
 BATCH = 50  # rows per committed batch: how often the progress moves
+# A file whose first rows are all rejected is the wrong format or mapping: the import stops there
+# rather than list every row of a large file as rejected.
+GIVE_UP_AFTER = 200
 MAX_FILENAME = 200
 
 
@@ -333,6 +336,13 @@ def import_run(*, job: ImportJob) -> ImportJob:
         if batch[-1][0] < job.processed_rows:
             continue  # committed by an earlier delivery
         job = _run_batch(job.pk, batch, table, names)
+        if job.processed_rows >= GIVE_UP_AFTER and not (job.created_items or job.skipped_rows):
+            first = job.rejected[0]
+            return _finish(
+                job,
+                error=f"None of the first {job.processed_rows} rows could be imported; check "
+                f"the format and the columns chosen. Line {first['line']}: {first['reason']}",
+            )
     with transaction.atomic():
         job = (
             ImportJob.objects.select_for_update()

@@ -183,6 +183,19 @@ def test_a_file_unreadable_when_the_job_runs_fails_the_job(acme):
     assert not Item.objects.filter(product=acme.product).exists()
 
 
+def test_a_file_whose_first_rows_are_all_rejected_stops_with_the_first_reason(acme):
+    rows = "".join(f"Row {n},Incident\n" for n in range(imports.GIVE_UP_AFTER + 300))
+    job = _import(acme, ("Summary,Issue Type\n" + rows + "Good,Story\n").encode())
+    assert job.status == ImportStatus.FAILED
+    assert job.processed_rows == imports.GIVE_UP_AFTER
+    assert len(job.rejected) == imports.GIVE_UP_AFTER
+    assert job.error.startswith(
+        f"None of the first {imports.GIVE_UP_AFTER} rows could be imported; check the format and "
+        "the columns chosen. Line 2: Issue Type “Incident” is not one of"
+    )
+    assert not Item.objects.filter(product=acme.product).exists()
+
+
 def test_an_item_rule_refusing_a_row_is_its_reason(acme):
     job = _import(
         acme,
