@@ -334,7 +334,7 @@ def test_every_role_sees_the_sprint_with_its_items_and_burndown(team, role):
 def test_scope_added_after_the_start_is_noted(team):
     item_update(item=team.backlog.bug, actor=team.owner, sprint=team.backlog.sprint)
     html = _get(team, "backlog:sprint", team.backlog.sprint)
-    assert "1 points were added after the start." in html
+    assert "Scope added after the start: 1 point." in html
     assert _json(html, "burndown-data")["scope_added"] == 1
 
 
