@@ -140,6 +140,21 @@
     });
   }
 
+  // After "Add to sprint" or "Remove", keep the focus on the moved item's button in its new list.
+  let focusAfterSwap = null;
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const active = document.activeElement;
+    const row = active && active.closest && active.closest("[data-plan-list] [data-item-id]");
+    focusAfterSwap = row && event.detail.elt.contains(active) ? row.dataset.itemId : null;
+  });
+  document.addEventListener("htmx:afterSettle", () => {
+    const wanted = focusAfterSwap;
+    focusAfterSwap = null;
+    const row = wanted && document.querySelector(`[data-plan-list] [data-item-id="${wanted}"]`);
+    const button = row && row.querySelector("[data-plan-button]");
+    if (button) button.focus();
+  });
+
   function draw() {
     if (window.Chart) {
       const style = getComputedStyle(document.body);

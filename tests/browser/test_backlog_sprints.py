@@ -282,6 +282,7 @@ def test_planning_a_sprint_by_dragging_items_from_the_backlog(page, delivery, lo
     button.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("committed-points")).to_have_text("8 pts")
+    expect(page.get_by_role("button", name="Remove Dark mode from the sprint")).to_be_focused()
     assert sorted(in_sprint(delivery.next)) == ["Dark mode", "Role-based dashboards"]
 
 
