@@ -153,7 +153,7 @@ def render_list(
         "page": page,
         "rows": [item_row(product, item, settings.framework) for item in page.object_list],
         "editor": editor,
-        "columns": 12 if editor else 9,
+        "columns": 10 if editor else 8,
         "query": query,
         "view_query": view_query,
         "selected": selected,

@@ -91,7 +91,7 @@ def item_inline_view(request: WorkspaceHttpRequest, slug: str, pk: int) -> HttpR
         "form": form,
         "row": item_row(product, item, settings.framework),
         "product": product,
-        "columns": 12,
+        "columns": 10,
         "query": list_query(request)[0],
         "framework_label": settings.get_framework_display(),
     }

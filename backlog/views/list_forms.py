@@ -96,7 +96,7 @@ class FilterForm(forms.Form):
     the choices (a deleted label, a typo) is an error on its field and that filter is off."""
 
     def __init__(self, data: Any, *, options: ListOptions) -> None:
-        super().__init__(data)
+        super().__init__(data, auto_id="filter_%s")
         self.fields["q"] = forms.CharField(
             label="Search",
             required=False,
@@ -105,7 +105,7 @@ class FilterForm(forms.Form):
                 attrs={
                     "type": "search",
                     "class": "form-control form-control-sm",
-                    "placeholder": "Search titles and descriptions  ( / )",
+                    "placeholder": "Search titles and descriptions",
                 }
             ),
         )
@@ -181,6 +181,9 @@ class QuickAddForm(forms.Form):
         ),
     )
     kind = forms.ChoiceField(label="Type", choices=ItemKind.choices, initial=ItemKind.STORY)
+
+    def __init__(self, data: Any = None) -> None:
+        super().__init__(data, auto_id="quick_%s")
 
 
 def estimate_choices(scale: str) -> list[tuple[str, str]]:
@@ -298,7 +301,7 @@ class BulkForm(forms.Form):
     action = forms.ChoiceField(choices=BULK_ACTIONS)
 
     def __init__(self, data: Any = None, *, options: ListOptions) -> None:
-        super().__init__(data)
+        super().__init__(data, auto_id="bulk_%s")
         self.fields["status"] = _select("Status", list(Status.choices), "Status…")
         self.fields["label"] = _select("Label", _pk_choices(options.labels), "Label…")
         self.fields["sprint"] = _select(
@@ -346,3 +349,6 @@ class SavedViewForm(forms.Form):
     name = forms.CharField(max_length=80)
     query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
     shared = forms.BooleanField(required=False, label="Share with the team")
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        super().__init__(data, auto_id="view_%s", **kwargs)
