@@ -32,7 +32,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/djlint templates --lint
 	$(BIN)/lint-imports
-	DJANGO_SETTINGS_MODULE=pmhub.settings.test $(BIN)/mypy pmhub metrics roadmaps
+	DJANGO_SETTINGS_MODULE=pmhub.settings.test $(BIN)/mypy pmhub metrics roadmaps backlog
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=pmhub.settings.test > /dev/null
 
 format: install

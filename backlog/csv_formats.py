@@ -16,7 +16,7 @@ import csv
 import hashlib
 import io
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -388,7 +388,7 @@ def parse_row(
     parsed.fields["title"] = title
 
     if row.value("kind"):
-        vocabulary = JIRA_KINDS if jira else {}
+        vocabulary: Mapping[str, str] = JIRA_KINDS if jira else {}
         parsed.fields["kind"] = _choice(row.value("kind"), ItemKind, vocabulary, mapping["kind"])
     if row.value("status"):
         vocabulary = JIRA_STATUSES if jira else {}
@@ -462,7 +462,7 @@ def _import_key(jira: bool, row: Row, parsed: ParsedRow, record: Record) -> str:
     return key
 
 
-def _choice(value: str, choices: Any, vocabulary: dict[str, str], column: str) -> str:
+def _choice(value: str, choices: Any, vocabulary: Mapping[str, str], column: str) -> str:
     """``value`` as one of ``choices``: a name of ``vocabulary``, else a pmhub value or label."""
     wanted = value.strip().lower()
     if wanted in vocabulary:

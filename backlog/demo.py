@@ -132,17 +132,19 @@ def backlog_fill(
         rank = rank_after(rank)
         sprint = sprints[n % len(sprints)] if n < 12 * len(sprints) else None
         if sprint is not None and sprint.status == SprintStatus.CLOSED:
-            status = rng.choice([Status.DONE] * 4 + [Status.WONT_DO])
+            item_status = rng.choice([Status.DONE] * 4 + [Status.WONT_DO])
         elif sprint is not None and sprint.status == SprintStatus.ACTIVE:
-            status = rng.choice([Status.READY, Status.IN_PROGRESS, Status.IN_REVIEW, Status.DONE])
+            item_status = rng.choice(
+                [Status.READY, Status.IN_PROGRESS, Status.IN_REVIEW, Status.DONE]
+            )
         else:
-            status = rng.choice([Status.NEW] * 3 + [Status.READY])
+            item_status = rng.choice([Status.NEW] * 3 + [Status.READY])
         item = Item(
             product=product,
             kind=rng.choices(kinds, weights)[0],
             title=f"{rng.choice(VERBS)} {rng.choice(THINGS)}",
             description="As a customer I want this so that my team saves time.",
-            status=status,
+            status=item_status,
             estimate=rng.choice(points) if rng.random() < 0.85 else None,
             reporter=owner,
             assignee=owner if rng.random() < 0.3 else None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
@@ -12,7 +13,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from backlog.models import Item, Label, Sprint, SprintStatus
 from pmhub.models import Product
 
-SORTS = {
+SORTS: dict[str, list[Any]] = {
     "rank": ["rank"],
     "score": [F("score").desc(nulls_last=True), "rank"],
     "-score": [F("score").asc(nulls_last=True), "rank"],
@@ -84,7 +85,8 @@ def items_filtered(product: Product, filters: ItemFilters, sort: str = "rank") -
     if filters.created_before:
         items = items.filter(created_at__date__lte=filters.created_before)
     items = search(items, filters.q)
-    return items.order_by(*SORTS.get(sort, SORTS["rank"]))
+    order: list[Any] = SORTS.get(sort, SORTS["rank"])
+    return items.order_by(*order)
 
 
 def with_list_relations(items: QuerySet[Item]) -> QuerySet[Item]:

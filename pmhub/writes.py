@@ -23,7 +23,7 @@ def reject_unknown(fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
 
 def change_and_audit(
     instance: M,
-    actor: User,
+    actor: User | None,
     fields: dict[str, Any],
     *,
     check: Callable[[M], None],

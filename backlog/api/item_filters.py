@@ -35,7 +35,7 @@ class QueryListField(serializers.ListField):
         except serializers.ValidationError as error:
             detail = error.detail
             if isinstance(detail, dict):
-                detail = [str(message) for problems in detail.values() for message in problems]
+                detail = [str(message) for problems in detail.values() for message in problems]  # type: ignore[misc]
             raise serializers.ValidationError(detail) from None
 
 
@@ -96,7 +96,7 @@ class ItemQuery(serializers.Serializer):
         required=False,
         help_text="Only these statuses (repeat for more); `open`: any but done and won't do.",
     )
-    label = _ids("Items with any of these labels (repeat for more).")
+    label = _ids("Items with any of these labels (repeat for more).")  # type: ignore[assignment]
     assignee = QueryListField(
         child=IdOrNoneField(),
         required=False,
@@ -113,7 +113,7 @@ class ItemQuery(serializers.Serializer):
     in_backlog = serializers.BooleanField(
         required=False, help_text="true: only items in no sprint."
     )
-    parent = _id("Only the items under this one.")
+    parent = _id("Only the items under this one.")  # type: ignore[assignment]
     q = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -160,7 +160,7 @@ def _custom_filters(product: Product, params: QueryDict) -> dict[str, Any]:
             raise serializers.ValidationError({name: ["This product has no such custom field."]})
         if field.kind == FieldKind.NUMBER:
             try:
-                number = float(raw)
+                number = float(raw)  # type: ignore[arg-type]
             except ValueError:
                 raise serializers.ValidationError({name: ["A number is required."]}) from None
             if not math.isfinite(number) or abs(number) > NUMBER_LIMIT:

@@ -206,7 +206,7 @@ class ItemChangeInput(StrictSerializer):
         allow_null=True,
         help_text="Id of an open sprint of the item's product; null: the backlog.",
     )
-    parent = ScopedIdField(
+    parent = ScopedIdField(  # type: ignore[assignment]
         rows=scoped(Item, "parent__parent"),
         what="item",
         required=False,

@@ -28,7 +28,7 @@ def _check_label(label: Label) -> None:
 
 
 @transaction.atomic
-def label_create(*, product: Product, actor: User, **fields: Any) -> Label:
+def label_create(*, product: Product, actor: User | None, **fields: Any) -> Label:
     """Add a label to ``product``. Records ``label.created``."""
     reject_unknown(fields, ("name", "colour"))
     return change_and_audit(

@@ -128,7 +128,7 @@ def import_create(
     )
     from backlog.tasks import run_import  # tasks import services: import at call time
 
-    run_import.delay_on_commit(job.pk)
+    transaction.on_commit(lambda: run_import.delay(job.pk))
     return job
 
 

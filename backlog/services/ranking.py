@@ -76,7 +76,8 @@ def item_move(
     if len(new_rank) > REBALANCE_AT:
         from backlog.tasks import rebalance_ranks  # tasks import services
 
-        rebalance_ranks.delay_on_commit(item.product_id)
+        product_id = item.product_id
+        transaction.on_commit(lambda: rebalance_ranks.delay(product_id))
     return item
 
 

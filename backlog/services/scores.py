@@ -117,7 +117,7 @@ def settings_update(*, product: Product, actor: User, **fields: Any) -> BacklogS
 
         BacklogSettings.objects.filter(pk=settings.pk).update(scores_stale=True)
         settings.scores_stale = True
-        rescore_product.delay_on_commit(product.pk)
+        transaction.on_commit(lambda: rescore_product.delay(product.pk))
     return settings
 
 

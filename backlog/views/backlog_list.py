@@ -89,7 +89,7 @@ def item_row(product: Product, item: Item, framework: str) -> Row:
         url = ""
     return Row(
         item=item,
-        icon=KIND_ICONS.get(item.kind, "bi-square"),
+        icon=KIND_ICONS.get(ItemKind(item.kind), "bi-square"),
         score=score,
         url=url,
         row_url=reverse("backlog:item-row", args=args),
@@ -317,7 +317,7 @@ def bulk_view(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
             return _after_write(request, product)
     if not request.htmx:
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
         return _back(product, request)
     return render_list(request, product, bulk_form=form, selected=_selected(request))
 

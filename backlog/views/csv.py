@@ -128,7 +128,9 @@ def _posted_mapping(data: QueryDict) -> dict[str, str] | None:
     """The mapping step's choices (``map-<field>``), or None when it was skipped."""
     if data.get("mapped") != "1":
         return None
-    return {key.removeprefix("map-"): value for key, value in data.items() if key[:4] == "map-"}
+    return {
+        key.removeprefix("map-"): str(value) for key, value in data.items() if key[:4] == "map-"
+    }
 
 
 def _content(upload: UploadedFile) -> bytes:
@@ -208,7 +210,7 @@ class _Echo:
         return value
 
 
-@workspace_view(Action.BACKLOG_VIEW)
+@workspace_view(Action.BACKLOG_VIEW)  # type: ignore[arg-type]
 def export_csv(request: WorkspaceHttpRequest, slug: str) -> StreamingHttpResponse:
     """The product's backlog in pmhub's CSV format, filtered and sorted as the list's query
     string says, streamed in chunks (its query count does not grow with the items)."""

@@ -260,7 +260,7 @@ class MoveForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         given = [name for name in ("before", "after", "position") if data.get(name)]
         if len(given) != 1:
             raise forms.ValidationError("Say where: before an item, after one, top or bottom.")
@@ -324,7 +324,7 @@ class BulkForm(forms.Form):
         return items
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         action = data.get("action")
         if action and action != "delete" and not data.get(action):
             self.add_error(action, f"Choose the {action} to set.")
@@ -336,12 +336,13 @@ class BulkForm(forms.Form):
         raw = self.cleaned_data.get(action)
         if action == "status" or raw == NONE:
             return None if raw == NONE else raw
-        rows = {
+        choices: dict[str, Any] = {
             "label": self.options.labels,
             "sprint": self.options.sprints,
             "release": self.options.releases,
             "assignee": self.options.members,
-        }[action]
+        }
+        rows = choices[action]
         return next(row for row in rows if str(row.pk) == raw)
 
 

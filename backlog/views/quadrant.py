@@ -37,7 +37,8 @@ def value_effort_matrix(product: Product) -> dict[str, Any]:
         .order_by("rank")
     )
     placed = [item for item in items if item.value is not None and item.effort is not None]
-    effort_mid = median(item.effort for item in placed) if placed else 0.0
+    efforts = [item.effort for item in placed if item.effort is not None]
+    effort_mid = median(efforts) if efforts else 0.0
     groups: dict[Quadrant, list[Item]] = {q: [] for q in ADVICE}
     for item in placed:
         where = quadrant(item.value, item.effort, value_mid=VALUE_MID, effort_mid=effort_mid)
