@@ -249,14 +249,10 @@ class Item(models.Model):
                 fields=["product", "import_key"], name="item_import_key_unique"
             ),
         ]
+        # PostgreSQL also gets item_score_order (product, score DESC NULLS LAST, rank) and the
+        # full-text item_search, made in migration 0001 (SQLite has neither form).
         indexes = [
             models.Index(fields=["product", "rank"], name="item_backlog_order"),
-            models.Index(
-                models.F("product"),
-                models.F("score").desc(nulls_last=True),
-                models.F("rank"),
-                name="item_score_order",
-            ),
             models.Index(fields=["product", "status", "rank"], name="item_status_order"),
             models.Index(fields=["sprint", "rank"], name="item_sprint_order"),
         ]

@@ -8,7 +8,8 @@ from django.db import migrations, models
 def postgres_only(apps, schema_editor):
     """Rank keys compare byte by byte (``pmhub.ranking``), so PostgreSQL's column gets the "C"
     collation; text search over title and description gets a GIN index on the same expression
-    the selector filters with (SQLite, the embedded default, searches with LIKE)."""
+    the selector filters with (SQLite, the embedded default, searches with LIKE); the score
+    order gets its index."""
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(
@@ -18,11 +19,17 @@ def postgres_only(apps, schema_editor):
         "CREATE INDEX item_search ON backlog_item USING gin (to_tsvector('english'::regconfig, "
         "COALESCE(title, '') || ' ' || COALESCE(description, '')))"
     )
+    # The backlog sorted by score (highest first, unscored last, then rank). SQLite cannot say
+    # NULLS LAST in an index, so this one is PostgreSQL's alone.
+    schema_editor.execute(
+        "CREATE INDEX item_score_order ON backlog_item (product_id, score DESC NULLS LAST, rank)"
+    )
 
 
 def postgres_only_undo(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("DROP INDEX IF EXISTS item_search")
+        schema_editor.execute("DROP INDEX IF EXISTS item_score_order")
 
 
 class Migration(migrations.Migration):
@@ -227,10 +234,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='item',
             index=models.Index(fields=['product', 'rank'], name='item_backlog_order'),
-        ),
-        migrations.AddIndex(
-            model_name='item',
-            index=models.Index(models.F('product'), models.OrderBy(models.F('score'), descending=True, nulls_last=True), models.F('rank'), name='item_score_order'),
         ),
         migrations.AddIndex(
             model_name='item',

@@ -18,6 +18,7 @@ from django.urls import reverse
 from metrics.models import Annotation, Dashboard, DashboardTile, Experiment, Metric, WriteKey
 from pmhub.capabilities import CAPABILITIES, Action, Role
 from pmhub.models import ApiToken, AuditEvent, Invitation, Membership, Product, Workspace
+from tests.backlog import test_roles as backlog_roles
 from tests.factories import (
     api_client,
     app_routes,
@@ -670,7 +671,14 @@ def test_every_action_is_in_the_capability_table():
 
 def test_every_action_has_a_request_in_the_matrix():
     """Across the apps' matrices (each app's actions are tried in its own tests/<app>/)."""
-    cases = [*API_CASES, *PAGE_CASES, *roadmaps_roles.API_CASES, *roadmaps_roles.PAGE_CASES]
+    cases = [
+        *API_CASES,
+        *PAGE_CASES,
+        *roadmaps_roles.API_CASES,
+        *roadmaps_roles.PAGE_CASES,
+        *backlog_roles.API_CASES,
+        *backlog_roles.PAGE_CASES,
+    ]
     tried = {case.action for case in cases}
     assert set(CAPABILITIES) <= tried, f"Actions without a case: {set(CAPABILITIES) - tried}"
 
