@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from backlog.models import (
-    CLOSED_STATUSES,
     BacklogSettings,
     CustomField,
     FieldKind,
@@ -330,6 +329,10 @@ def item_update(
         for name, value in fields.items()
         if getattr(item, name) != value
     }
+    left = changes.get("sprint", [None])[0]
+    if left is not None and left.status == SprintStatus.CLOSED:
+        # A closed sprint's items are its record (velocity, burndown): they stay in it.
+        raise ApplicationError(f"{left} is closed; its items stay in it.", field="sprint")
     before = {name: getattr(item, name) for name in fields}
     for name, value in fields.items():
         setattr(item, name, value)
@@ -417,7 +420,3 @@ def items_bulk_delete(*, product: Product, actor: User, items: Sequence[Item]) -
     for item in items:
         item_delete(item=item, actor=actor)
     return len(items)
-
-
-def is_open(status: str) -> bool:
-    return status not in CLOSED_STATUSES

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from backlog.models import CLOSED_STATUSES, Item, Sprint, SprintStatus, Status
 from backlog.services.items import item_update
+from pmhub.audit import audit_record
 from pmhub.errors import ApplicationError
 from pmhub.models import Product
 from pmhub.writes import change_and_audit, check_title, delete_and_audit, reject_unknown
@@ -126,20 +127,19 @@ def sprint_close(*, sprint: Sprint, actor: User, move_to: Sprint | None = None) 
         move_to.product_id != sprint.product_id or move_to.status != SprintStatus.PLANNED
     ):
         raise ApplicationError("Move unfinished work to a planned sprint.", field="move_to")
+    for item in Item.objects.filter(sprint=sprint).exclude(status__in=CLOSED_STATUSES):
+        item_update(item=item, actor=actor, sprint=move_to)  # before it closes: then they stay
     done = Item.objects.filter(sprint=sprint, status=Status.DONE).aggregate(p=Sum("estimate"))["p"]
     sprint.completed_points = float(done or 0)
     sprint.status, sprint.closed_at = SprintStatus.CLOSED, timezone.now()
     sprint.save(update_fields=["completed_points", "status", "closed_at"])
-    for item in Item.objects.filter(sprint=sprint).exclude(status__in=CLOSED_STATUSES):
-        item_update(item=item, actor=actor, sprint=move_to)
-    change_and_audit(
-        sprint,
-        actor,
-        {},
-        check=lambda s: None,
-        action="sprint.closed",
+    audit_record(
         workspace=sprint.product.workspace,
+        actor=actor,
+        action="sprint.closed",
+        target=sprint,
         product=sprint.product,
+        changes={"completed_points": [None, sprint.completed_points]},
     )
     return sprint
 

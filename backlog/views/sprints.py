@@ -441,8 +441,6 @@ def sprint_plan_move(request: WorkspaceHttpRequest, slug: str, pk: int, item: in
 
 
 def _plan_move(request: WorkspaceHttpRequest, sprint: Sprint, item: Item, data: dict) -> None:
-    if sprint.status == SprintStatus.CLOSED:
-        raise ApplicationError("This sprint is closed; its items stay as they were.")
     into_sprint = data["target"] == "sprint"
     if not into_sprint and item.sprint_id != sprint.pk:
         raise ApplicationError(f"“{item.title}” is not in {sprint.name}.")

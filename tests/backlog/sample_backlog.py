@@ -8,7 +8,7 @@ Every title carries ``tag``, so a page test can tell one tenant's rows from anot
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -124,13 +124,6 @@ def make_backlog(product: Product, actor, tag: str) -> SampleBacklog:
         view=view,
         job=job,
     )
-
-
-def sprint_days(sprint: Sprint) -> list[date]:
-    return [
-        sprint.starts_on + timedelta(days=n)
-        for n in range((sprint.ends_on - sprint.starts_on).days + 1)
-    ]
 
 
 def _rows(queryset) -> list[dict[str, Any]]:

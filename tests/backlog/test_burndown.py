@@ -12,6 +12,7 @@ from backlog.burndown import sprint_burndown, velocity, velocity_average
 from backlog.models import Item, ItemHistory, Sprint, Status
 from backlog.services.items import item_create, item_update
 from backlog.services.sprints import sprint_close, sprint_create, sprint_start
+from pmhub.errors import ApplicationError
 from tests.factories import make_tenant
 
 pytestmark = pytest.mark.django_db
@@ -123,3 +124,17 @@ def test_burndown_and_velocity_read_in_fixed_queries(sprint_history, django_asse
         sprint_burndown(sprint, today=date(2026, 11, 6))
     with django_assert_num_queries(1):
         velocity(acme.product)
+
+
+def test_a_closed_sprints_items_stay_in_it_whatever_page_or_api_asks(sprint_history):
+    """Done work of a closed sprint is its velocity and burndown: no path moves it out."""
+    acme, sprint, items = sprint_history
+    sprint_close(sprint=sprint, actor=acme.owner)
+    items["A"].refresh_from_db()
+    history = ItemHistory.objects.count()
+    with pytest.raises(ApplicationError) as refused:
+        item_update(item=items["A"], actor=acme.owner, sprint=None)
+    assert refused.value.field == "sprint"
+    items["A"].refresh_from_db()
+    assert items["A"].sprint == sprint and ItemHistory.objects.count() == history
+    assert sprint_burndown(sprint, today=date(2026, 11, 6)).remaining == [16, 13, 11, 6, 3]

@@ -495,11 +495,18 @@ def test_a_closed_sprint_is_planned_no_more(team):
     sprint = _close_first(team)
     html = _get(team, "backlog:sprint-plan", sprint)
     assert "data-sortable-plan" not in html and "Add to sprint" not in html
+    done = item_create(product=team.product, actor=team.owner, title="shipped", estimate=1)
+    for status in ("ready", "in_progress", "done"):
+        item_update(item=done, actor=team.owner, status=status)
+    Item.objects.filter(pk=done.pk).update(sprint=sprint)  # done work the sprint closed with
     before = backlog_snapshot(team.workspace)
-    for target, item in (("sprint", team.backlog.bug), ("backlog", team.backlog.story)):
+    for target, item, refusal in (
+        ("sprint", team.backlog.bug, "This sprint is closed."),
+        ("backlog", done, f"{sprint.name} is closed; its items stay in it."),
+    ):
         url = _plan_move(team, sprint, item)
         html = _client(team).post(url, {"target": target}, **HTMX).content.decode()
-        assert "This sprint is closed; its items stay as they were." in html
+        assert refusal in html
     assert backlog_snapshot(team.workspace) == before
 
 
