@@ -242,6 +242,10 @@ class Item(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
+    # Set on the rows of a list page by backlog.selectors.with_labels and with_child_ids.
+    label_list: list[Label]
+    child_ids: list[int]
+
     class Meta:
         ordering = ["rank"]
         constraints = [
@@ -254,6 +258,8 @@ class Item(models.Model):
         indexes = [
             models.Index(fields=["product", "rank"], name="item_backlog_order"),
             models.Index(fields=["product", "status", "rank"], name="item_status_order"),
+            # Counts a filtered list's rows (its pager) from the index alone.
+            models.Index(fields=["product", "status", "kind"], name="item_status_kind"),
             models.Index(fields=["sprint", "rank"], name="item_sprint_order"),
         ]
 

@@ -93,7 +93,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _gunicorn(database_name: str, port: int) -> subprocess.Popen:
+def _gunicorn(
+    database_name: str, port: int, *, workers: int = 2, threads: int = 4
+) -> subprocess.Popen:
+    """gunicorn on ``port`` with production settings: ``workers`` processes of ``threads``
+    threads each (one thread: gunicorn's sync worker)."""
     parts = urlsplit(os.environ["DATABASE_URL"])
     env = {
         **os.environ,
@@ -114,11 +118,11 @@ def _gunicorn(database_name: str, port: int) -> subprocess.Popen:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(workers),
             "--worker-class",
-            "gthread",
+            "gthread" if threads > 1 else "sync",
             "--threads",
-            "4",
+            str(threads),
             "--log-level",
             "warning",
         ],

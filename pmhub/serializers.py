@@ -2,16 +2,76 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Model
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from pmhub.tenancy import scope
 
 # django.contrib.auth's ids are 32-bit; larger numbers would reach PostgreSQL as a DataError.
 MAX_ID = 2_147_483_647
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+class RowOutputMixin:
+    """For a ModelSerializer whose output lists many rows at a time: a field that shows a column
+    of the row (a value, or a foreign key's id) reads it straight from the loaded row; the others
+    (nested objects, many-to-many, methods) take DRF's generic path. The output is the same.
+
+    DRF walks each field's source through ``get_attribute`` with callable checks: ~0.15 ms an
+    item of 40 fields, most of a 50-row list's time (bench/backlog.py).
+    """
+
+    Meta: Any
+    _readable_fields: Any
+
+    @cached_property
+    def _row_plan(self) -> list[tuple[serializers.Field, str | None, Callable[[Any], Any]]]:
+        """Each readable field with the row's attribute it reads (None: DRF's path) and how
+        its value is shown."""
+        plan: list[tuple[serializers.Field, str | None, Callable[[Any], Any]]] = []
+        options = self.Meta.model._meta
+        for field in self._readable_fields:
+            attname, show = None, field.to_representation
+            column = None
+            if len(field.source_attrs) == 1:
+                try:
+                    column = options.get_field(field.source_attrs[0])
+                except FieldDoesNotExist:
+                    column = None
+            if column is not None and column.concrete and not column.many_to_many:
+                if not column.is_relation:
+                    attname = column.attname
+                elif isinstance(field, serializers.PrimaryKeyRelatedField) and not field.pk_field:
+                    attname, show = column.attname, _same
+            plan.append((field, attname, show))
+        return plan
+
+    def to_representation(self, instance: Model) -> dict[str, Any]:
+        row = instance.__dict__
+        output: dict[str, Any] = {}
+        for field, attname, show in self._row_plan:
+            if attname is not None and attname in row:  # a deferred column takes DRF's path
+                value = row[attname]
+                output[field.field_name] = None if value is None else show(value)
+                continue
+            try:
+                attribute = field.get_attribute(instance)
+            except SkipField:
+                continue
+            empty = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
+            output[field.field_name] = None if empty is None else field.to_representation(attribute)
+        return output
 
 
 class StrictSerializer(serializers.Serializer):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet, TextChoices
+from django.db.models import QuerySet, TextChoices
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -23,7 +23,7 @@ from backlog.models import (
     Status,
 )
 from backlog.scoring import Kano, MoSCoW
-from backlog.selectors import items_filtered, with_list_relations
+from backlog.selectors import items_filtered, with_child_ids, with_labels
 from backlog.services.items import item_create, item_delete, item_update
 from backlog.services.items import items_bulk_delete as bulk_delete
 from backlog.services.items import items_bulk_update as bulk_update
@@ -31,6 +31,7 @@ from backlog.services.ranking import item_move, items_apply_score_order
 from pmhub.capabilities import Action
 from pmhub.errors import ApplicationError
 from pmhub.serializers import (
+    RowOutputMixin,
     StrictSerializer,
     UserSummarySerializer,
     WorkspaceMemberField,
@@ -52,7 +53,7 @@ from roadmaps.models import Initiative, Release
 # --- Output ---------------------------------------------------------------------------------------
 
 
-class LabelSummarySerializer(serializers.ModelSerializer):
+class LabelSummarySerializer(RowOutputMixin, serializers.ModelSerializer):
     class Meta:
         model = Label
         fields = ["id", "name", "colour"]
@@ -85,13 +86,16 @@ SCORE_INPUT_FIELDS = [
 ]
 
 
-class ItemSerializer(serializers.ModelSerializer):
+class ItemSerializer(RowOutputMixin, serializers.ModelSerializer):
     assignee = UserSummarySerializer(read_only=True, allow_null=True)
     reporter = UserSummarySerializer(read_only=True, allow_null=True)
-    labels = LabelSummarySerializer(many=True, read_only=True)
+    labels = LabelSummarySerializer(many=True, read_only=True, source="label_list")
     acceptance = CriterionSerializer(many=True, read_only=True, help_text="The checklist.")
-    children: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(
-        many=True, read_only=True, help_text="Ids of the items under it, in backlog order."
+    children = serializers.ListField(
+        child=serializers.IntegerField(),
+        source="child_ids",
+        read_only=True,
+        help_text="Ids of the items under it, in backlog order.",
     )
     custom = serializers.DictField(
         child=CustomValueField(),
@@ -136,20 +140,20 @@ class ItemSerializer(serializers.ModelSerializer):
         }
 
 
-def with_item_links(items: QuerySet[Item]) -> QuerySet[Item]:
-    """``items`` with what the output shows, in fixed queries however many rows: the list's
-    relations, the reporter and the ids of each item's children."""
-    children = Item.objects.only("id", "parent_id").order_by("rank")
-    return (
-        with_list_relations(items)
-        .select_related("reporter")
-        .prefetch_related(Prefetch("children", queryset=children))
-    )
+def item_rows(items: QuerySet[Item]) -> QuerySet[Item]:
+    """``items`` with the people the output shows (initiative, release and sprint are ids)."""
+    return items.select_related("assignee", "reporter")
+
+
+def with_item_links(items: list[Item]) -> list[Item]:
+    """``items`` with their labels and the ids of their children, two queries however many."""
+    return with_child_ids(with_labels(items))
 
 
 def item_output(item: Item) -> dict[str, Any]:
     """The item as the list shows it (read again with its links)."""
-    return ItemSerializer(with_item_links(Item.objects.filter(pk=item.pk)).get()).data
+    (row,) = with_item_links([item_rows(Item.objects.filter(pk=item.pk)).get()])
+    return ItemSerializer(row).data
 
 
 # --- Input ----------------------------------------------------------------------------------------
@@ -289,7 +293,11 @@ class ItemListView(ProductChildListView):
             return Item.objects.none()
         product = self.product()
         filters, sort = parse_item_query(product, self.request.query_params)
-        return with_item_links(items_filtered(product, filters, sort))
+        return item_rows(items_filtered(product, filters, sort))
+
+    def paginate_queryset(self, queryset: QuerySet[Item]) -> list[Item] | None:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else with_item_links(list(page))
 
     def post(self, request: Request, product_pk: str) -> Response:
         product = self.product()

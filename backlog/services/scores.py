@@ -34,9 +34,10 @@ SCALE_POINTS: dict[str, tuple[float, ...]] = {
 def settings_for(product: Product, *, lock: bool = False) -> BacklogSettings:
     """The product's backlog settings (made with the defaults the first time); ``lock`` holds
     its row until the transaction ends, which serializes the product's rank writes."""
-    BacklogSettings.objects.get_or_create(product=product)
-    rows = BacklogSettings.objects.filter(product=product)
-    return (rows.select_for_update() if lock else rows).get()
+    settings, _ = BacklogSettings.objects.get_or_create(product=product)
+    if not lock:
+        return settings
+    return BacklogSettings.objects.select_for_update().get(product=product)
 
 
 def formula_names(product: Product) -> frozenset[str]:

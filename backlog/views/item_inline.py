@@ -14,9 +14,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backlog.models import Item, Status
+from backlog.selectors import with_labels
 from backlog.services.items import TRANSITIONS, item_update
 from backlog.services.scores import settings_for
-from backlog.views.backlog_list import item_row, list_query
+from backlog.views.backlog_list import RowUrls, item_row, list_query
 from backlog.views.list_forms import InlineForm
 from pmhub.capabilities import Action, role_can
 from pmhub.errors import ApplicationError
@@ -45,7 +46,7 @@ def next_statuses(item: Item) -> list[str]:
 def _row(request: WorkspaceHttpRequest, product: Product, item: Item) -> HttpResponse:
     settings = settings_for(product)
     context = {
-        "row": item_row(product, item, settings.framework),
+        "row": item_row(with_labels([item])[0], settings.framework, RowUrls(product)),
         "product": product,
         "editor": role_can(request.membership.role, Action.BACKLOG_EDIT),
         "query": list_query(request)[0],
@@ -89,7 +90,7 @@ def item_inline_view(request: WorkspaceHttpRequest, slug: str, pk: int) -> HttpR
             return redirect("backlog:list", slug=product.slug)
     context = {
         "form": form,
-        "row": item_row(product, item, settings.framework),
+        "row": item_row(item, settings.framework, RowUrls(product)),
         "product": product,
         "columns": 10,
         "query": list_query(request)[0],

@@ -30,6 +30,7 @@ from backlog.scoring import CATEGORICAL_INPUTS, FRAMEWORK_INPUTS, INPUT_LABELS, 
 from backlog.selectors import ItemFilters, product_sprints
 from backlog.services.scores import SCALE_POINTS, TSHIRT_POINTS
 from pmhub.models import Product
+from pmhub.widgets import Select
 from roadmaps.models import Initiative, Release
 
 NONE = "none"  # the query-string value of "unassigned" / "not in a sprint" / "no release"
@@ -87,7 +88,7 @@ def _select(label: str, choices: list[tuple[str, str]], empty: str) -> forms.Cho
         label=label,
         required=False,
         choices=[("", empty), *choices],
-        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        widget=Select(attrs={"class": "form-select form-select-sm"}),
     )
 
 
@@ -130,7 +131,7 @@ class FilterForm(forms.Form):
             label="Sort",
             required=False,
             choices=SORT_CHOICES,
-            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            widget=Select(attrs={"class": "form-select form-select-sm"}),
         )
 
     def filters(self) -> tuple[ItemFilters, str]:
@@ -180,7 +181,9 @@ class QuickAddForm(forms.Form):
             }
         ),
     )
-    kind = forms.ChoiceField(label="Type", choices=ItemKind.choices, initial=ItemKind.STORY)
+    kind = forms.ChoiceField(
+        label="Type", choices=ItemKind.choices, initial=ItemKind.STORY, widget=Select()
+    )
 
     def __init__(self, data: Any = None) -> None:
         super().__init__(data, auto_id="quick_%s")
