@@ -36,10 +36,10 @@ class RowOutputMixin:
     _readable_fields: Any
 
     @cached_property
-    def _row_plan(self) -> list[tuple[serializers.Field, str | None, Callable[[Any], Any]]]:
-        """Each readable field with the row's attribute it reads (None: DRF's path) and how
-        its value is shown."""
-        plan: list[tuple[serializers.Field, str | None, Callable[[Any], Any]]] = []
+    def _row_plan(self) -> list[tuple[str, serializers.Field, str | None, Callable[[Any], Any]]]:
+        """Each readable field's name, the field, the row's attribute it reads (None: DRF's
+        path) and how its value is shown."""
+        plan: list[tuple[str, serializers.Field, str | None, Callable[[Any], Any]]] = []
         options = self.Meta.model._meta
         for field in self._readable_fields:
             attname, show = None, field.to_representation
@@ -54,23 +54,23 @@ class RowOutputMixin:
                     attname = column.attname
                 elif isinstance(field, serializers.PrimaryKeyRelatedField) and not field.pk_field:
                     attname, show = column.attname, _same
-            plan.append((field, attname, show))
+            plan.append((str(field.field_name), field, attname, show))
         return plan
 
     def to_representation(self, instance: Model) -> dict[str, Any]:
         row = instance.__dict__
         output: dict[str, Any] = {}
-        for field, attname, show in self._row_plan:
+        for name, field, attname, show in self._row_plan:
             if attname is not None and attname in row:  # a deferred column takes DRF's path
                 value = row[attname]
-                output[field.field_name] = None if value is None else show(value)
+                output[name] = None if value is None else show(value)
                 continue
             try:
                 attribute = field.get_attribute(instance)
             except SkipField:
                 continue
             empty = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
-            output[field.field_name] = None if empty is None else field.to_representation(attribute)
+            output[name] = None if empty is None else field.to_representation(attribute)
         return output
 
 

@@ -295,7 +295,7 @@ class ItemListView(ProductChildListView):
         filters, sort = parse_item_query(product, self.request.query_params)
         return item_rows(items_filtered(product, filters, sort))
 
-    def paginate_queryset(self, queryset: QuerySet[Item]) -> list[Item] | None:
+    def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any] | None:
         page = super().paginate_queryset(queryset)
         return None if page is None else with_item_links(list(page))
 
