@@ -14,7 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,7 +31,7 @@ from backlog.models import (
     SprintStatus,
     Status,
 )
-from backlog.selectors import product_sprints
+from backlog.selectors import product_sprints, with_labels
 from backlog.services.items import TRANSITIONS, item_update
 from backlog.services.ranking import item_move
 from pmhub.capabilities import Action, role_can
@@ -126,13 +126,8 @@ def board_columns(product: Product, filters: BoardFilters) -> list[Column]:
         cards = cards.filter(assignee=filters.assignee)
     if filters.label:
         cards = cards.filter(labels=filters.label)
-    cards = (
-        cards.select_related("assignee")
-        .prefetch_related(Prefetch("labels", queryset=Label.objects.order_by("name")))
-        .order_by("rank")
-    )
     by_status: dict[str, list[Item]] = {status: [] for status in Status.values}
-    for item in cards:
+    for item in with_labels(list(cards.select_related("assignee").order_by("rank"))):
         by_status[item.status].append(item)
     limits = (
         BacklogSettings.objects.filter(product=product).values_list("wip_limits", flat=True).first()
