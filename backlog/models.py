@@ -242,9 +242,8 @@ class Item(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     done_at = models.DateTimeField(null=True, blank=True)
 
-    # Set on the rows of a list page by backlog.selectors.with_labels and with_child_ids.
-    label_list: list[Label]
-    child_ids: list[int]
+    # The rows of a list come annotated with ``label_list`` and ``child_ids`` by
+    # backlog.selectors.with_labels and with_links.
 
     class Meta:
         ordering = ["rank"]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import JSONObject
 
 from backlog.models import Item, Label, Sprint, SprintStatus
+from pmhub.expressions import JSONList
 from pmhub.models import Product
 
 SORTS: dict[str, list[Any]] = {
@@ -97,30 +98,19 @@ def with_list_relations(items: QuerySet[Item]) -> QuerySet[Item]:
     )
 
 
-def with_labels(items: list[Item]) -> list[Item]:
-    """``items``, each with ``label_list`` (its labels by name) read in one query.
-
-    For the rows of a list page: Django's many-to-many prefetch builds a related manager and a
-    queryset per row, a few milliseconds for 50 (bench/backlog.py)."""
-    found: dict[int, list[Label]] = defaultdict(list)
-    links = Item.labels.through.objects.filter(item__in=items).order_by("label__name", "label")
-    fields = ("item_id", "label_id", "label__product_id", "label__name", "label__colour")
-    for item_id, pk, product_id, name, colour in links.values_list(*fields):
-        found[item_id].append(Label(pk=pk, product_id=product_id, name=name, colour=colour))
-    for item in items:
-        item.label_list = found.get(item.pk, [])
-    return items
+def with_labels(items: QuerySet[Item]) -> QuerySet[Item]:
+    """``items``, each with ``label_list``: its labels by name (``id``, ``name``, ``colour``),
+    read in the list's own query."""
+    links = Item.labels.through.objects.filter(item=OuterRef("pk")).order_by("label__name", "label")
+    label = JSONObject(id="label_id", name="label__name", colour="label__colour")
+    return items.annotate(label_list=JSONList(links.values(json=label)))
 
 
-def with_child_ids(items: list[Item]) -> list[Item]:
-    """``items``, each with ``child_ids`` (the items under it, in backlog order), one query."""
-    found: dict[int, list[int]] = defaultdict(list)
-    children = Item.objects.filter(parent__in=items).order_by("rank")
-    for parent_id, pk in children.values_list("parent_id", "pk"):
-        found[parent_id].append(pk)
-    for item in items:
-        item.child_ids = found.get(item.pk, [])
-    return items
+def with_links(items: QuerySet[Item]) -> QuerySet[Item]:
+    """``items`` with their labels (``with_labels``) and ``child_ids``, the ids of the items
+    under each in backlog order, all in the list's own query."""
+    children = Item.objects.filter(parent=OuterRef("pk")).order_by("rank").values("pk")
+    return with_labels(items).annotate(child_ids=JSONList(children))
 
 
 def product_sprints(product: Product) -> QuerySet[Sprint]:

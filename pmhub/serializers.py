@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
@@ -12,6 +13,7 @@ from django.db.models import Model
 from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from pmhub.tenancy import scope
 
@@ -23,17 +25,43 @@ def _same(value: Any) -> Any:
     return value
 
 
-class RowOutputMixin:
-    """For a ModelSerializer whose output lists many rows at a time: a field that shows a column
-    of the row (a value, or a foreign key's id) reads it straight from the loaded row; the others
-    (nested objects, many-to-many, methods) take DRF's generic path. The output is the same.
+# Each RowOutputMixin class's fields, built once a process (see RowOutputMixin.fields).
+_FIELD_PROTOTYPES: dict[type, dict[str, serializers.Field]] = {}
 
-    DRF walks each field's source through ``get_attribute`` with callable checks: ~0.15 ms an
-    item of 40 fields, most of a 50-row list's time (bench/backlog.py).
+
+class RowOutputMixin:
+    """For a read-only ModelSerializer whose output lists many rows at a time.
+
+    - Its fields are built once per class and process, not on every request: a request gets
+      shallow copies of them. DRF builds them per serializer (model introspection and a deep
+      copy of every declared field), ~2 ms of a 50-row list (bench/backlog.py). The prototypes
+      are built without context, so a field that needs the context (a hyperlink needs the
+      request) fails loudly rather than reading another request's.
+    - A field that shows a column of the row (a value, or a foreign key's id) reads it straight
+      from the loaded row (a model instance, or a dict of its columns); the others (nested
+      objects, many-to-many, methods) take DRF's generic path. DRF walks each field's source
+      through ``get_attribute`` with callable checks: ~0.15 ms an item of 40 fields.
+
+    The output is DRF's own (tests/pmhub/test_fast_paths.py).
     """
 
     Meta: Any
     _readable_fields: Any
+
+    @cached_property
+    def fields(self) -> BindingDict:
+        prototypes = _FIELD_PROTOTYPES.get(type(self))
+        if prototypes is None:
+            built = serializers.Serializer.fields.func(type(self)())  # type: ignore[attr-defined]
+            prototypes = _FIELD_PROTOTYPES[type(self)] = dict(built)
+        serializer = cast(serializers.BaseSerializer, self)
+        fields = BindingDict(serializer)
+        for name, prototype in prototypes.items():
+            field = copy.copy(prototype)
+            # bind() refuses a second binding; the prototype's names and sources hold.
+            field.parent = serializer
+            fields.fields[name] = field
+        return fields
 
     @cached_property
     def _row_plan(self) -> list[tuple[str, serializers.Field, str | None, Callable[[Any], Any]]]:
@@ -57,8 +85,9 @@ class RowOutputMixin:
             plan.append((str(field.field_name), field, attname, show))
         return plan
 
-    def to_representation(self, instance: Model) -> dict[str, Any]:
-        row = instance.__dict__
+    def to_representation(self, instance: Model | dict[str, Any]) -> dict[str, Any]:
+        # A row annotated as JSON (pmhub.expressions.JSONList) arrives as a dict.
+        row = instance if isinstance(instance, dict) else instance.__dict__
         output: dict[str, Any] = {}
         for name, field, attname, show in self._row_plan:
             if attname is not None and attname in row:  # a deferred column takes DRF's path

@@ -55,21 +55,33 @@ def get_scoped_or_404(queryset: QuerySet[M], workspace: Workspace, **lookup: Any
         raise Http404(f"No {queryset.model._meta.verbose_name} matches the query.") from None
 
 
+def user_memberships(request: HttpRequest) -> list[Membership]:
+    """Every membership of the request's user with its workspace, by workspace name, in one
+    query (memoised on the request): the page's workspace and the switcher's list."""
+    if not hasattr(request, "_pmhub_memberships"):
+        user = getattr(request, "user", None)
+        memberships: list[Membership] = []
+        if user is not None and user.is_authenticated:
+            memberships = list(
+                Membership.objects.select_related("workspace")
+                .filter(user=user)  # type: ignore[misc]
+                .order_by("workspace__name", "workspace_id")
+            )
+        request._pmhub_memberships = memberships  # type: ignore[attr-defined]
+    return request._pmhub_memberships  # type: ignore[attr-defined]
+
+
 def session_membership(request: HttpRequest) -> Membership | None:
-    """The membership a browser session acts with (memoised on the request)."""
+    """The membership a browser session acts with: the workspace the session chose, else the
+    first by name (memoised on the request)."""
     if hasattr(request, "_pmhub_membership"):
         return request._pmhub_membership  # type: ignore[attr-defined]
-    membership = None
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        memberships = Membership.objects.select_related("workspace").filter(user=user)  # type: ignore[misc]
-        wanted = request.session.get(SESSION_KEY)
-        if wanted is not None:
-            membership = memberships.filter(workspace_id=wanted).first()
-        if membership is None:
-            membership = memberships.order_by("workspace__name", "workspace_id").first()
-            if membership is not None:
-                request.session[SESSION_KEY] = membership.workspace_id
+    memberships = user_memberships(request)
+    wanted = request.session.get(SESSION_KEY) if memberships else None
+    membership = next((m for m in memberships if m.workspace_id == wanted), None)
+    if membership is None and memberships:
+        membership = memberships[0]
+        request.session[SESSION_KEY] = membership.workspace_id
     request._pmhub_membership = membership  # type: ignore[attr-defined]
     return membership
 
@@ -133,9 +145,7 @@ def workspace_context(request: HttpRequest) -> dict[str, Any]:
         "current_membership": membership,
         "current_workspace": membership.workspace,
         "can": Capabilities(membership.role),
-        "user_workspaces": Workspace.objects.filter(memberships__user=request.user).order_by(  # type: ignore[misc]
-            "name"
-        ),
+        "user_workspaces": [m.workspace for m in user_memberships(request)],
     }
 
 

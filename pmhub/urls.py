@@ -34,6 +34,29 @@ api_urls = [
 ]
 
 urlpatterns = [
+    # Machine routes first: Django tries patterns in order, and every page include that fails
+    # to match builds a list of what it tried (half a millisecond an API request behind them).
+    # Analytics SDKs post events here (metrics app).
+    *ingest_urlpatterns,
+    # API, its schema and docs
+    path("api/v1/", include((api_urls, "api"))),
+    path(
+        "api/schema/",
+        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
+        name="schema",
+    ),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", permission_classes=[AllowAny], authentication_classes=[]
+        ),
+        name="api-docs",
+    ),
+    # Probes and admin
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    # Pages
     path("", views.home, name="home"),
     # Accounts
     path("accounts/signup/", views.signup, name="signup"),
@@ -68,26 +91,6 @@ urlpatterns = [
     path("", include((roadmaps_page_urls, "roadmaps"))),
     path("", include((roadmaps_public_urls, "roadmaps-public"))),
     path("", include((backlog_page_urls, "backlog"))),
-    # API, its schema and docs
-    path("api/v1/", include((api_urls, "api"))),
-    path(
-        "api/schema/",
-        SpectacularAPIView.as_view(permission_classes=[AllowAny], authentication_classes=[]),
-        name="schema",
-    ),
-    path(
-        "api/docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="schema", permission_classes=[AllowAny], authentication_classes=[]
-        ),
-        name="api-docs",
-    ),
-    # Probes and admin
-    path("healthz", health.healthz, name="healthz"),
-    path("readyz", health.readyz, name="readyz"),
-    path("admin/", admin.site.urls),
-    # Analytics SDKs post events here (metrics app).
-    *ingest_urlpatterns,
 ]
 
 # Unmatched /api/ URLs answer in the API's JSON error format; pages keep the HTML 404.

@@ -23,13 +23,14 @@ from backlog.models import (
     Status,
 )
 from backlog.scoring import Kano, MoSCoW
-from backlog.selectors import items_filtered, with_child_ids, with_labels
+from backlog.selectors import items_filtered, with_links
 from backlog.services.items import item_create, item_delete, item_update
 from backlog.services.items import items_bulk_delete as bulk_delete
 from backlog.services.items import items_bulk_update as bulk_update
 from backlog.services.ranking import item_move, items_apply_score_order
 from pmhub.capabilities import Action
 from pmhub.errors import ApplicationError
+from pmhub.selectors import with_user_summaries
 from pmhub.serializers import (
     RowOutputMixin,
     StrictSerializer,
@@ -141,19 +142,14 @@ class ItemSerializer(RowOutputMixin, serializers.ModelSerializer):
 
 
 def item_rows(items: QuerySet[Item]) -> QuerySet[Item]:
-    """``items`` with the people the output shows (initiative, release and sprint are ids)."""
-    return items.select_related("assignee", "reporter")
-
-
-def with_item_links(items: list[Item]) -> list[Item]:
-    """``items`` with their labels and the ids of their children, two queries however many."""
-    return with_child_ids(with_labels(items))
+    """``items`` with what the output shows besides their columns, in the same query: the
+    people, the labels and the ids of the children (initiative, release and sprint are ids)."""
+    return with_user_summaries(with_links(items), "assignee", "reporter")
 
 
 def item_output(item: Item) -> dict[str, Any]:
     """The item as the list shows it (read again with its links)."""
-    (row,) = with_item_links([item_rows(Item.objects.filter(pk=item.pk)).get()])
-    return ItemSerializer(row).data
+    return ItemSerializer(item_rows(Item.objects.filter(pk=item.pk)).get()).data
 
 
 # --- Input ----------------------------------------------------------------------------------------
@@ -294,10 +290,6 @@ class ItemListView(ProductChildListView):
         product = self.product()
         filters, sort = parse_item_query(product, self.request.query_params)
         return item_rows(items_filtered(product, filters, sort))
-
-    def paginate_queryset(self, queryset: QuerySet[Any]) -> list[Any] | None:
-        page = super().paginate_queryset(queryset)
-        return None if page is None else with_item_links(list(page))
 
     def post(self, request: Request, product_pk: str) -> Response:
         product = self.product()

@@ -42,7 +42,7 @@ from pmhub.capabilities import Action, role_can
 from pmhub.errors import ApplicationError
 from pmhub.forms import add_service_error
 from pmhub.models import Product
-from pmhub.selectors import product_get, product_list
+from pmhub.selectors import product_get, product_list, with_related_columns
 from pmhub.tenancy import WorkspaceHttpRequest, get_scoped_or_404, workspace_view
 
 PAGE_SIZE = 50
@@ -148,7 +148,8 @@ def render_list(
     options = ListOptions.load(product)
     filter_form = FilterForm(request.GET, options=options)
     filters, sort = filter_form.filters()
-    items = items_filtered(product, filters, sort).select_related("assignee", "sprint", "release")
+    items = with_labels(items_filtered(product, filters, sort))
+    items = with_related_columns(items, assignee=["username"], sprint=["name"], release=["name"])
     # A row never shows the long texts: leave them in the database.
     items = items.defer("description", "acceptance", "custom")
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -167,9 +168,7 @@ def render_list(
         "rank_sorted": sort == "rank",
         "rank_query": _with_sort(request, "rank"),
         "page": page,
-        "rows": [
-            item_row(item, settings.framework, urls) for item in with_labels(list(page.object_list))
-        ],
+        "rows": [item_row(item, settings.framework, urls) for item in page.object_list],
         "editor": editor,
         "columns": 10 if editor else 8,
         "query": query,

@@ -127,7 +127,7 @@ def board_columns(product: Product, filters: BoardFilters) -> list[Column]:
     if filters.label:
         cards = cards.filter(labels=filters.label)
     by_status: dict[str, list[Item]] = {status: [] for status in Status.values}
-    for item in with_labels(list(cards.select_related("assignee").order_by("rank"))):
+    for item in with_labels(cards.select_related("assignee").order_by("rank")):
         by_status[item.status].append(item)
     limits = (
         BacklogSettings.objects.filter(product=product).values_list("wip_limits", flat=True).first()

@@ -32,7 +32,7 @@ EDIT_ROW = "backlog/_item_edit_row.html"
 
 def _item(request: WorkspaceHttpRequest, slug: str, pk: int) -> tuple[Product, Item]:
     product = product_get(workspace=request.workspace, slug=slug)
-    items = Item.objects.filter(product=product).select_related(
+    items = with_labels(Item.objects.filter(product=product)).select_related(
         "assignee", "sprint", "release", "initiative"
     )
     return product, get_scoped_or_404(items, request.workspace, pk=pk)
@@ -46,7 +46,7 @@ def next_statuses(item: Item) -> list[str]:
 def _row(request: WorkspaceHttpRequest, product: Product, item: Item) -> HttpResponse:
     settings = settings_for(product)
     context = {
-        "row": item_row(with_labels([item])[0], settings.framework, RowUrls(product)),
+        "row": item_row(item, settings.framework, RowUrls(product)),
         "product": product,
         "editor": role_can(request.membership.role, Action.BACKLOG_EDIT),
         "query": list_query(request)[0],

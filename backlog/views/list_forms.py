@@ -63,16 +63,27 @@ class ListOptions:
 
     @classmethod
     def load(cls, product: Product) -> ListOptions:
+        # Only what a menu shows and a bulk action checks (product, a sprint's status): not the
+        # long texts (descriptions, notes, sprint reviews) nor a user's password hash.
         return cls(
             labels=list(Label.objects.filter(product=product).order_by("name")),
             members=list(
                 get_user_model()
                 .objects.filter(memberships__workspace=product.workspace_id)
+                .only("id", "username")
                 .order_by("username")
             ),
-            initiatives=list(Initiative.objects.filter(product=product).order_by("title")),
-            releases=list(Release.objects.filter(product=product).order_by("target_date", "pk")),
-            sprints=list(product_sprints(product)),
+            initiatives=list(
+                Initiative.objects.filter(product=product)
+                .only("id", "product_id", "title")
+                .order_by("title")
+            ),
+            releases=list(
+                Release.objects.filter(product=product)
+                .only("id", "product_id", "name", "status")
+                .order_by("target_date", "pk")
+            ),
+            sprints=list(product_sprints(product).only("id", "product_id", "name", "status")),
         )
 
     def open_sprints(self) -> list[Sprint]:

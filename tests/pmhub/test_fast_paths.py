@@ -100,3 +100,42 @@ def test_row_output_is_drfs_output(tenant_a, deferred):
     assert first["shout"] == "MOBILE <APP>"
     assert first["archived_at"].endswith("Z")
     assert first["workspace"] == tenant_a.workspace.pk
+
+
+def test_row_output_of_dicts_is_drfs_output(tenant_a):
+    services.product_create(workspace=tenant_a.workspace, actor=tenant_a.owner, name="Web")
+    rows = list(Product.objects.filter(workspace=tenant_a.workspace).values())
+
+    class Plain(serializers.ModelSerializer):
+        class Meta:
+            model = Product
+            fields = ["id", "name", "slug", "created_at"]
+
+    class Fast(RowOutputMixin, Plain):
+        pass
+
+    assert Fast(rows, many=True).data == Plain(rows, many=True).data
+
+
+class _Context(RowOutputMixin, serializers.ModelSerializer):
+    said = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = ["id", "said"]
+
+    def get_said(self, product: Product) -> str:
+        return f"{self.context['greeting']} {product.name}"
+
+
+def test_row_output_fields_belong_to_their_own_serializer(tenant_a):
+    """The fields are built once a class, but each serializer works with its own copies: a
+    method field asks its own serializer, with its own context."""
+    product = services.product_create(workspace=tenant_a.workspace, actor=tenant_a.owner, name="X")
+    hello = _Context(product, context={"greeting": "hello"})
+    bye = _Context(product, context={"greeting": "bye"})
+    assert hello.data["said"] == "hello X"
+    assert bye.data["said"] == "bye X"
+    assert hello.fields["said"] is not bye.fields["said"]
+    assert hello.fields["said"].parent is hello
+    assert list(hello.fields) == list(bye.fields) == ["id", "said"]

@@ -66,3 +66,39 @@ def test_product_page_query_count_does_not_grow_with_activity(client, tenant_a):
     for i in range(15):
         services.product_update(product=tenant_a.product, actor=tenant_a.owner, description=f"v{i}")
     assert _count(lambda: client.get(url)) == small
+
+
+def test_a_page_reads_the_users_memberships_once(client, tenant_a, tenant_b):
+    """The page's workspace and the switcher's list of workspaces come from one query."""
+    make_member(tenant_b.workspace, Role.VIEWER, username="both")
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.get(username="both")
+    services.workspace_create(name="Zulu", owner=user)
+    client.force_login(user)
+    client.get("/products/")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/products/")
+    memberships = [q for q in queries if 'FROM "pmhub_membership"' in q["sql"]]
+    workspaces = [q for q in queries if q["sql"].startswith('SELECT "pmhub_workspace"')]
+    assert (len(memberships), len(workspaces)) == (1, 0)
+    assert [ws.name for ws in response.context["user_workspaces"]] == ["Bravo", "Zulu"]
+    assert response.context["current_workspace"].name == "Bravo"  # the first by name
+
+
+def test_related_columns_reads_only_the_named_columns(tenant_a):
+    from pmhub.models import Product
+    from pmhub.selectors import with_related_columns, with_user_summaries
+
+    rows = with_related_columns(Product.objects.all(), owner=["username"], workspace=["name"])
+    product = rows.get(pk=tenant_a.product.pk)
+    with CaptureQueriesContext(connection) as queries:
+        assert (product.owner.username, product.workspace.name) == (
+            tenant_a.owner.username,
+            "Alpha",
+        )
+    assert len(queries) == 0
+    assert "password" in product.owner.get_deferred_fields()
+    assert "slug" in product.workspace.get_deferred_fields()
+    summary = with_user_summaries(Product.objects.all(), "owner").get(pk=tenant_a.product.pk)
+    assert summary.owner.get_deferred_fields() == product.owner.get_deferred_fields()
