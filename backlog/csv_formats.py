@@ -548,7 +548,7 @@ def _number_text(value: float | None) -> str:
 
 
 def export_row(item: Item, custom_fields: Sequence[CustomField]) -> list[str]:
-    """One item in pmhub's format (its labels, people, sprint, release and initiative loaded)."""
+    """One item in pmhub's format, read through ``selectors.with_list_relations``."""
     acceptance = "\n".join(
         f"[{'x' if c.get('done') else ' '}] {c.get('text', '')}" for c in item.acceptance or []
     )
@@ -560,7 +560,7 @@ def export_row(item: Item, custom_fields: Sequence[CustomField]) -> list[str]:
         item.status,
         _number_text(item.estimate),
         _number_text(item.score),
-        cell(";".join(label.name for label in item.labels.all())),
+        cell(";".join(label["name"] for label in item.label_list)),  # type: ignore[attr-defined]
         cell(item.assignee.get_username() if item.assignee else ""),
         cell(item.sprint.name if item.sprint else ""),
         cell(item.release.name if item.release else ""),

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django.db.models import F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet
 from django.db.models.functions import JSONObject
 
-from backlog.models import Item, Label, Sprint, SprintStatus
+from backlog.models import Item, Sprint, SprintStatus
 from pmhub.expressions import JSONList
 from pmhub.models import Product
 
@@ -91,13 +91,6 @@ def items_filtered(product: Product, filters: ItemFilters, sort: str = "rank") -
     return items.order_by(*order)
 
 
-def with_list_relations(items: QuerySet[Item]) -> QuerySet[Item]:
-    """What a list row shows (assignee, sprint, release, initiative, labels), in fixed queries."""
-    return items.select_related("assignee", "sprint", "release", "initiative").prefetch_related(
-        Prefetch("labels", queryset=Label.objects.order_by("name"))
-    )
-
-
 def with_labels(items: QuerySet[Item]) -> QuerySet[Item]:
     """``items``, each with ``label_list``: its labels by name (``id``, ``name``, ``colour``),
     read in the list's own query."""
@@ -111,6 +104,12 @@ def with_links(items: QuerySet[Item]) -> QuerySet[Item]:
     under each in backlog order, all in the list's own query."""
     children = Item.objects.filter(parent=OuterRef("pk")).order_by("rank").values("pk")
     return with_labels(items).annotate(child_ids=JSONList(children))
+
+
+def with_list_relations(items: QuerySet[Item]) -> QuerySet[Item]:
+    """What an exported row shows (assignee, sprint, release, initiative, labels), in the
+    list's own query: it streams chunk by chunk with ``iterator()``."""
+    return with_labels(items).select_related("assignee", "sprint", "release", "initiative")
 
 
 def product_sprints(product: Product) -> QuerySet[Sprint]:
