@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -44,11 +45,16 @@ def product_list(*, workspace: Workspace, archived: bool | None = False) -> Quer
     return qs
 
 
-def product_get(*, workspace: Workspace, **lookup) -> Product:
-    """One product of ``workspace`` by ``pk`` or ``slug``; 404 for any other workspace's."""
-    return get_scoped_or_404(
-        Product.objects.select_related("owner", "workspace"), workspace, **lookup
-    )
+def product_get(*, workspace: Workspace, with_owner: bool = False, **lookup: Any) -> Product:
+    """One product of ``workspace`` by ``pk`` or ``slug``; 404 for any other workspace's.
+
+    Its ``workspace`` is the caller's own object, not a join: every request reads a product,
+    and the joins cost more than the rest of the query (bench/backlog.py). ``with_owner``
+    joins the owner, for the pages that show it."""
+    rows = Product.objects.select_related("owner") if with_owner else Product.objects.all()
+    product = get_scoped_or_404(rows, workspace, **lookup)
+    product.workspace = workspace
+    return product
 
 
 def member_list(*, workspace: Workspace) -> QuerySet[Membership]:

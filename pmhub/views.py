@@ -254,7 +254,7 @@ def product_create(request: WorkspaceHttpRequest) -> HttpResponse:
 
 @workspace_view(Action.PRODUCT_VIEW)
 def product_detail(request: WorkspaceHttpRequest, slug: str) -> HttpResponse:
-    product = selectors.product_get(workspace=request.workspace, slug=slug)
+    product = selectors.product_get(workspace=request.workspace, slug=slug, with_owner=True)
     activity = selectors.activity_feed(workspace=request.workspace, product=product)[:30]
     return render(request, "pmhub/product_detail.html", {"product": product, "activity": activity})
 

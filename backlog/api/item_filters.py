@@ -18,7 +18,7 @@ from rest_framework import serializers
 from backlog.models import CLOSED_STATUSES, CustomField, FieldKind, ItemKind, Status
 from backlog.selectors import SORTS, ItemFilters
 from pmhub.models import Product
-from pmhub.serializers import MAX_ID
+from pmhub.serializers import MAX_ID, FieldsOnceMixin
 from roadmaps.api.common import NUMBER_LIMIT
 
 NONE = "none"  # as the page's menus: "unassigned", "not in a sprint"
@@ -83,8 +83,9 @@ def _id(help_text: str) -> serializers.IntegerField:
     )
 
 
-class ItemQuery(serializers.Serializer):
-    """The backlog page's filters (``backlog.selectors.ItemFilters``); they combine."""
+class ItemQuery(FieldsOnceMixin, serializers.Serializer):
+    """The backlog page's filters (``backlog.selectors.ItemFilters``); they combine. Read on
+    every list request, so its fields are built once (``FieldsOnceMixin``)."""
 
     kind = QueryListField(
         child=serializers.ChoiceField(choices=ItemKind.choices),

@@ -30,7 +30,7 @@ from backlog.scoring import CATEGORICAL_INPUTS, FRAMEWORK_INPUTS, INPUT_LABELS, 
 from backlog.selectors import ItemFilters, product_sprints
 from backlog.services.scores import SCALE_POINTS, TSHIRT_POINTS
 from pmhub.models import Product
-from pmhub.widgets import Select
+from pmhub.widgets import CheckboxInput, HiddenInput, Select, TextInput
 from roadmaps.models import Initiative, Release
 
 NONE = "none"  # the query-string value of "unassigned" / "not in a sprint" / "no release"
@@ -113,7 +113,7 @@ class FilterForm(forms.Form):
             label="Search",
             required=False,
             max_length=200,
-            widget=forms.TextInput(
+            widget=TextInput(
                 attrs={
                     "type": "search",
                     "class": "form-control form-control-sm",
@@ -185,7 +185,7 @@ class QuickAddForm(forms.Form):
 
     title = forms.CharField(
         max_length=200,
-        widget=forms.TextInput(
+        widget=TextInput(
             attrs={
                 "placeholder": "Add an item: type a title and press Enter",
                 "autocomplete": "off",
@@ -361,9 +361,9 @@ class BulkForm(forms.Form):
 
 
 class SavedViewForm(forms.Form):
-    name = forms.CharField(max_length=80)
-    query = forms.CharField(max_length=1000, required=False, widget=forms.HiddenInput)
-    shared = forms.BooleanField(required=False, label="Share with the team")
+    name = forms.CharField(max_length=80, widget=TextInput)
+    query = forms.CharField(max_length=1000, required=False, widget=HiddenInput)
+    shared = forms.BooleanField(required=False, label="Share with the team", widget=CheckboxInput)
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
         super().__init__(data, auto_id="view_%s", **kwargs)

@@ -231,7 +231,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
         "rest_framework.filters.SearchFilter",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["pmhub.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["pmhub.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "pmhub.api_errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "pmhub.schema.PmhubAutoSchema",

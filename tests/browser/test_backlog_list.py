@@ -291,6 +291,45 @@ def test_a_row_dragged_from_10th_to_2nd_keeps_its_place(page, groomed, log_in):
     assert "sort=score" in page.url
 
 
+def test_the_top_and_bottom_buttons_rank_a_row_and_keep_the_focus(page, groomed, log_in):
+    log_in(page, "dev")
+    page.goto(groomed.url())
+    titles = [title for _kind, title, *_rest in ITEMS]
+    expect(page.get_by_test_id("item-title")).to_have_count(15)
+    with page.expect_response(lambda r: r.request.method == "POST" and "/move/" in r.url) as saved:
+        page.get_by_label(f"Move {titles[4]} to the top").click()
+    assert saved.value.ok
+    expect(page.get_by_test_id("item-title").first).to_have_text(titles[4])
+    expect(page.get_by_role("alert")).to_contain_text("moved to the top")
+    # The keyboard stays on the button it pressed, in the redrawn row.
+    expect(page.get_by_label(f"Move {titles[4]} to the top")).to_be_focused()
+    with page.expect_response(lambda r: r.request.method == "POST" and "/move/" in r.url):
+        page.keyboard.press("Enter")  # again: already first, still first
+    expected = [titles[4], *titles[:4], *titles[5:]]
+    assert groomed.ranked() == expected
+    with page.expect_response(lambda r: r.request.method == "POST" and "/move/" in r.url):
+        page.get_by_label(f"Move {titles[0]} to the bottom").click()
+    expect(page.get_by_test_id("item-title").last).to_have_text(titles[0])
+    assert groomed.ranked() == [*expected[:1], *expected[2:], titles[0]]
+    page.reload()
+    assert row_titles(page) == groomed.ranked()
+
+
+def test_the_top_button_works_without_javascript(browser, live_server, groomed, log_in):
+    context = browser.new_context(java_script_enabled=False, base_url=live_server.url)
+    page = context.new_page()
+    try:
+        log_in(page, "dev")
+        page.goto(groomed.url())
+        titles = [title for _kind, title, *_rest in ITEMS]
+        with page.expect_navigation():  # a plain form post, answered with a redirect
+            page.get_by_label(f"Move {titles[6]} to the top").click()
+        assert row_titles(page)[0] == titles[6]
+        assert groomed.ranked()[0] == titles[6]
+    finally:
+        context.close()
+
+
 def test_three_rows_checked_move_into_a_sprint_with_the_bulk_bar(page, groomed, log_in):
     log_in(page, "dev")
     page.goto(groomed.url())

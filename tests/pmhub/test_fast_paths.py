@@ -10,7 +10,7 @@ from rest_framework import serializers
 from pmhub import services
 from pmhub.models import Product
 from pmhub.serializers import RowOutputMixin, UserSummarySerializer
-from pmhub.widgets import Select
+from pmhub.widgets import CheckboxInput, HiddenInput, Select, TextInput
 
 CHOICES = [
     ("", "Any <kind>"),
@@ -52,6 +52,45 @@ def test_select_in_a_bound_form_keeps_the_posted_choice():
     html = str(Form({"kind": "quote"})["kind"])
     assert '<option value="quote" selected>Say &quot;hi&quot;</option>' in html
     assert 'id="id_kind"' in html
+
+
+@pytest.mark.parametrize(
+    ("mine", "djangos"),
+    [
+        (TextInput, forms.TextInput),
+        (HiddenInput, forms.HiddenInput),
+        (CheckboxInput, forms.CheckboxInput),
+    ],
+)
+@pytest.mark.parametrize("value", [None, "", "plain", 'a "quoted" <b>', 0, 12.5, True, False])
+@pytest.mark.parametrize(
+    "attrs",
+    [
+        {},
+        {"type": "search", "class": "form-control", "placeholder": "Search <all>"},
+        {"required": True, "disabled": False, "maxlength": 80, "aria-label": 'Say "hi"'},
+    ],
+)
+def test_inputs_write_the_html_of_djangos_inputs(mine, djangos, value, attrs):
+    ours = mine(attrs=dict(attrs)).render("field", value, {"id": "id_field"})
+    theirs = djangos(attrs=dict(attrs)).render("field", value, {"id": "id_field"})
+    assert ours == theirs
+
+
+def test_a_bound_form_draws_its_inputs_as_django_does():
+    def form(widgets):
+        class Form(forms.Form):
+            name = forms.CharField(widget=widgets[0](attrs={"class": "form-control"}))
+            query = forms.CharField(widget=widgets[1], required=False)
+            shared = forms.BooleanField(widget=widgets[2], required=False)
+
+        return Form({"name": "Bugs & fixes", "query": "kind=bug&q=<x>", "shared": "on"})
+
+    ours = form((TextInput, HiddenInput, CheckboxInput))
+    theirs = form((forms.TextInput, forms.HiddenInput, forms.CheckboxInput))
+    for name in ("name", "query", "shared"):
+        assert str(ours[name]) == str(theirs[name])
+    assert "checked" in str(ours["shared"]) and "&amp;q=&lt;x&gt;" in str(ours["query"])
 
 
 class _Generic(serializers.ModelSerializer):
@@ -139,3 +178,15 @@ def test_row_output_fields_belong_to_their_own_serializer(tenant_a):
     assert hello.fields["said"] is not bye.fields["said"]
     assert hello.fields["said"].parent is hello
     assert list(hello.fields) == list(bye.fields) == ["id", "said"]
+
+
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_row_output_shows_times_in_the_active_zone_as_drf_does(tenant_a, zone):
+    services.product_create(workspace=tenant_a.workspace, actor=tenant_a.owner, name="Web")
+    Product.objects.update(archived_at=timezone.now().replace(microsecond=0))
+    products = list(Product.objects.filter(workspace=tenant_a.workspace).order_by("pk"))
+    with timezone.override(zone):
+        fast, drf = _Rows(products, many=True).data, _Generic(products, many=True).data
+    assert fast == drf
+    stamp = fast[0]["archived_at"]
+    assert stamp.endswith("Z") if zone == "UTC" else stamp[-6] in "+-"
