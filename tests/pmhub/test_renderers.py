@@ -82,5 +82,6 @@ def test_nothing_renders_as_an_empty_body():
 def test_the_api_answers_with_it(api_as, tenant_a):
     response = api_as(tenant_a.owner, tenant_a.workspace).get("/api/v1/workspace/")
     assert response.status_code == 200
+    assert type(response.accepted_renderer) is JSONRenderer  # the setting, not DRF's default
     assert response["Content-Type"] == "application/json"
     assert response.json()["name"] == tenant_a.workspace.name
