@@ -8,3 +8,6 @@ class PmhubConfig(AppConfig):
 
     def ready(self) -> None:
         from pmhub import signals  # noqa: F401  (auth framework hooks → audit trail)
+        from pmhub.postgres import connect_signals
+
+        connect_signals()
