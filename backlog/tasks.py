@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from celery import shared_task
+from typing import Any
+
+from celery import Task, shared_task
 
 from backlog.models import ImportJob
 from backlog.services.ranking import ranks_rebalance
@@ -25,7 +27,17 @@ def rebalance_ranks(product_id: int) -> int:
     return ranks_rebalance(product=product) if product else 0
 
 
-@shared_task(acks_late=True)
+class _ImportTask(Task):
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        # An error the import cannot turn into a rejected row ends the task (acknowledged, so
+        # not redelivered): without this its job would show "running" for ever. Celery still
+        # logs the error. A killed worker does not come here: its task is delivered again.
+        from backlog.services.imports import import_abort
+
+        import_abort(job_id=args[0] if args else kwargs["job_id"])
+
+
+@shared_task(acks_late=True, base=_ImportTask)
 def run_import(job_id: int) -> None:
     """Import the job's CSV rows; a redelivered job resumes where it stopped (rows already
     imported are found by their import key and skipped)."""

@@ -352,3 +352,27 @@ def import_run(*, job: ImportJob) -> ImportJob:
         if job.status != ImportStatus.RUNNING:
             return job  # another delivery finished it
         return _finish(job)
+
+
+def import_abort(*, job_id: int) -> ImportJob | None:
+    """End a job that its task could not finish (an error that is not about the file: a bug, the
+    database refusing a write) as failed, so its page stops showing it running; the batches
+    committed so far stay. A finished job is left alone.
+
+    Records ``import.finished``, as every end of a job does.
+    """
+    with transaction.atomic():
+        job = (
+            ImportJob.objects.select_for_update()
+            .select_related("product__workspace")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None or job.status in (ImportStatus.DONE, ImportStatus.FAILED):
+            return job
+        return _finish(
+            job,
+            error=f"The import stopped on an unexpected error after {job.processed_rows} of "
+            f"{job.total_rows} rows. The {job.created_items} items created so far stay; "
+            "importing the same file again adds only the rest.",
+        )
