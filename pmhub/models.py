@@ -212,3 +212,28 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.actor} {self.action} {self.target_repr}"
+
+
+class IdempotentRequest(models.Model):
+    """The first answer to an API ``POST`` sent with an ``Idempotency-Key``, kept for a day so a
+    retry with the same key gets it again instead of writing twice (``pmhub.idempotency``).
+
+    Scoped to the API token by its hash (``ApiToken.key_hash``): two tokens never share keys.
+    """
+
+    token_hash = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body")
+    status_code = models.PositiveSmallIntegerField()
+    content_type = models.CharField(max_length=100, blank=True)
+    location = models.CharField(max_length=2000, blank=True)
+    body = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token_hash", "key"], name="idempotent_request_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.status_code}"

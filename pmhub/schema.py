@@ -1,4 +1,5 @@
-"""OpenAPI generation: every operation documents the shared error format for its 4xx answers."""
+"""OpenAPI generation: every operation documents the shared error format for its 4xx answers,
+and every POST its optional ``Idempotency-Key`` header."""
 
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
@@ -22,6 +23,15 @@ _ERRORS = {
     "403": "Your role (or a read-only token) does not allow this.",
     "404": "No such object in your workspace.",
 }
+_IDEMPOTENCY_KEY = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Any unique string (a UUID): a retry with the same key and request gets the "
+    "first successful answer again (`Idempotent-Replayed: true`) and writes nothing; the key "
+    "with another request is a 422. Keys belong to the API token and last a day.",
+}
 
 
 class PmhubAutoSchema(AutoSchema):
@@ -40,11 +50,16 @@ class PmhubAutoSchema(AutoSchema):
             # ``?since=`` is the same as leaving it out (filters and paging ignore empty values).
             if parameter["in"] == "query" and not parameter.get("required"):
                 parameter["allowEmptyValue"] = True
+        if self.method == "POST":
+            parameters.append(dict(_IDEMPOTENCY_KEY))
         return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
-        for code, description in _ERRORS.items():
+        errors = dict(_ERRORS)
+        if self.method == "POST":
+            errors["422"] = "The `Idempotency-Key` was used for a different request."
+        for code, description in errors.items():
             if code == "400" and self.method == "GET" and not self._is_list_view():
                 continue
             if code not in responses:

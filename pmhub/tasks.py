@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from pmhub import idempotency
 from pmhub.models import Invitation
 from pmhub.services import invitation_key
 
@@ -67,3 +68,9 @@ def invitations_send_pending() -> int:
     for pk in ids:
         invitation_send.delay(pk)
     return len(ids)
+
+
+@shared_task
+def idempotency_keys_expire() -> int:
+    """Delete the API answers kept for ``Idempotency-Key`` retries once past their day."""
+    return idempotency.idempotency_keys_expire()

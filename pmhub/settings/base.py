@@ -68,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pmhub.security.ContentSecurityPolicyMiddleware",
+    # Innermost but for axes: the key's claim and answer share the view's transaction.
+    "pmhub.idempotency.IdempotencyKeyMiddleware",
     # Last, as django-axes asks: it answers 429 to locked-out login attempts.
     "axes.middleware.AxesMiddleware",
 ]
@@ -208,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
     "roadmaps-snapshot-weekly": {
         "task": "roadmaps.tasks.snapshot_weekly",
         "schedule": crontab(minute=0, hour=3),
+    },
+    # Forgets the API answers kept for Idempotency-Key retries once they are a day old.
+    "idempotency-keys-expire": {
+        "task": "pmhub.tasks.idempotency_keys_expire",
+        "schedule": 3600.0,
     },
 }
 
