@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
+from pmhub.authentication import MalformedBearerHeader, bearer_token
 from pmhub.errors import error_body
 from pmhub.models import IdempotentRequest
 from pmhub.tokens import hash_token
@@ -42,10 +43,10 @@ def _refuse(status: int, code: str, message: str) -> JsonResponse:
 
 
 def _bearer(request: HttpRequest) -> str | None:
-    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not raw.strip():
-        return None
-    return raw.strip()
+    try:
+        return bearer_token(request)
+    except MalformedBearerHeader:
+        return None  # authentication answers it with a 401, and nothing is kept for a 401
 
 
 def _fingerprint(request: HttpRequest) -> str:
@@ -74,9 +75,9 @@ class IdempotencyKeyMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         key = request.headers.get(HEADER)
-        raw_token = _bearer(request)
         if key is None or request.method != "POST" or not request.path.startswith("/api/"):
             return self.get_response(request)
+        raw_token = _bearer(request)
         if raw_token is None:
             return self.get_response(request)  # session requests: keys are per API token
         if not 1 <= len(key) <= MAX_KEY or not key.isprintable():

@@ -12,6 +12,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from backlog.models import Item
 from pmhub.idempotency import idempotency_keys_expire
@@ -74,6 +75,15 @@ def test_a_refused_request_keeps_no_answer(acme):
     assert _post(viewer, acme, {"title": "Read only"}, key="k2").status_code == 403
     assert IdempotentRequest.objects.count() == 1
     assert Item.objects.filter(product=acme.product).count() == 1
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer two words", "Bearer pmh_unknown"])
+def test_a_request_with_a_bad_bearer_header_is_a_401_and_keeps_nothing(acme, header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    response = _post(client, acme, {"title": "Export to CSV"})
+    assert response.status_code == 401
+    assert not Item.objects.exists() and not IdempotentRequest.objects.exists()
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "tab\there"])
