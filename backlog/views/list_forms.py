@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 
 from backlog.models import (
@@ -27,7 +26,7 @@ from backlog.models import (
     Status,
 )
 from backlog.scoring import CATEGORICAL_INPUTS, FRAMEWORK_INPUTS, INPUT_LABELS, Framework
-from backlog.selectors import ItemFilters, product_sprints
+from backlog.selectors import ItemFilters, list_menus
 from backlog.services.scores import SCALE_POINTS, TSHIRT_POINTS
 from pmhub.models import Product
 from pmhub.widgets import CheckboxInput, HiddenInput, Select, TextInput
@@ -52,8 +51,8 @@ SORT_CHOICES = (
 
 @dataclass
 class ListOptions:
-    """What the page's menus offer, each read once: the product's labels, initiatives,
-    releases and sprints, and the workspace's members."""
+    """What the page's menus offer: the product's labels, initiatives, releases and sprints,
+    and the workspace's members, all read by one statement (``backlog.selectors.list_menus``)."""
 
     labels: list[Label]
     members: list[User]
@@ -63,27 +62,13 @@ class ListOptions:
 
     @classmethod
     def load(cls, product: Product) -> ListOptions:
-        # Only what a menu shows and a bulk action checks (product, a sprint's status): not the
-        # long texts (descriptions, notes, sprint reviews) nor a user's password hash.
+        menus = list_menus(product)
         return cls(
-            labels=list(Label.objects.filter(product=product).order_by("name")),
-            members=list(
-                get_user_model()
-                .objects.filter(memberships__workspace=product.workspace_id)
-                .only("id", "username")
-                .order_by("username")
-            ),
-            initiatives=list(
-                Initiative.objects.filter(product=product)
-                .only("id", "product_id", "title")
-                .order_by("title")
-            ),
-            releases=list(
-                Release.objects.filter(product=product)
-                .only("id", "product_id", "name", "status")
-                .order_by("target_date", "pk")
-            ),
-            sprints=list(product_sprints(product).only("id", "product_id", "name", "status")),
+            labels=menus["label"],
+            members=menus["member"],
+            initiatives=menus["initiative"],
+            releases=menus["release"],
+            sprints=menus["sprint"],
         )
 
     def open_sprints(self) -> list[Sprint]:

@@ -17,12 +17,15 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from backlog.models import Item, SavedView
+from backlog.models import Item, Label, SavedView, Sprint
+from backlog.selectors import product_sprints
 from backlog.services.fields import label_create, saved_view_create
 from backlog.services.items import item_create, item_update
 from backlog.services.ranking import item_move
 from backlog.services.sprints import sprint_close
+from backlog.views.list_forms import ListOptions
 from pmhub.capabilities import Role
+from roadmaps.models import Initiative, Release
 from tests.backlog.sample_backlog import SampleBacklog, backlog_snapshot, make_backlog
 from tests.factories import make_member, make_tenant
 
@@ -255,6 +258,42 @@ def test_another_products_label_is_not_a_filter_of_this_one(acme):
     html = get(acme, f"label={foreign.pk}")
     assert "Label: Select a valid choice" in html
     assert len(titles(html)) == 3
+
+
+def test_the_menus_offer_this_products_rows_in_order_and_nothing_of_another_tenant(acme):
+    other = make_tenant("Other")
+    make_backlog(other.product, other.owner, "other")
+    product = acme.product
+    label_create(product=product, actor=acme.owner, name="aaa first", colour="#123456")
+    options = ListOptions.load(product)
+
+    def rows(objects, *fields):
+        return [tuple(getattr(row, field) for field in fields) for row in objects]
+
+    labels = Label.objects.filter(product=product).order_by("name")
+    assert rows(options.labels, "pk", "name", "colour") == list(
+        labels.values_list("pk", "name", "colour")
+    )
+    assert options.labels[0].name == "aaa first"
+    members = User.objects.filter(memberships__workspace=product.workspace_id)
+    assert rows(options.members, "pk", "username") == list(
+        members.order_by("username").values_list("pk", "username")
+    )
+    initiatives = Initiative.objects.filter(product=product).order_by("title")
+    assert rows(options.initiatives, "pk", "title") == list(initiatives.values_list("pk", "title"))
+    releases = Release.objects.filter(product=product).order_by("target_date", "pk")
+    assert rows(options.releases, "pk", "name", "status") == list(
+        releases.values_list("pk", "name", "status")
+    )
+    sprints = product_sprints(product)
+    assert rows(options.sprints, "pk", "name", "status") == list(
+        sprints.values_list("pk", "name", "status")
+    )
+    assert all(row.product_id == product.pk for row in options.releases + options.sprints)
+    assert len(options.members) == len(Role) and options.initiatives and len(options.sprints) == 2
+    # A field the menus do not read is deferred (read on access), never a default.
+    assert "goal" in options.sprints[0].get_deferred_fields()
+    assert options.sprints[0].goal == Sprint.objects.get(pk=options.sprints[0].pk).goal
 
 
 # --- Inline edit ----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from django.db.models.functions import JSONObject
 from django.test.utils import CaptureQueriesContext
 
 from pmhub import services
-from pmhub.expressions import JSONList
+from pmhub.expressions import JSONList, SQLJSONList
 from pmhub.models import Membership, Product, Workspace
 
 
@@ -52,3 +52,48 @@ def test_a_list_of_values(tenant_a):
 def test_a_subquery_of_two_columns_is_refused():
     with pytest.raises(ValueError, match="one column"):
         JSONList(Product.objects.values("pk", "name"))
+
+
+class _Roles(SQLJSONList):
+    """A workspace's members as ``{"id", "role"}``, newest membership first."""
+
+    fields = {"id": "m.user_id", "role": "m.role"}
+    rows = "FROM pmhub_membership m WHERE m.workspace_id = %(expressions)s ORDER BY m.id DESC"
+
+
+class _ProductIds(SQLJSONList):
+    value = "p.id"
+    rows = "FROM pmhub_product p WHERE p.workspace_id = %(expressions)s ORDER BY p.name"
+
+
+def test_sql_lists_read_objects_and_values_in_order_in_the_rows_query(tenant_a, make_member):
+    editor = make_member(tenant_a.workspace, "editor", username="zed")
+    for name in ("B", "A"):
+        services.product_create(workspace=tenant_a.workspace, actor=tenant_a.owner, name=name)
+    empty = Workspace.objects.create(name="Empty", slug="empty")
+    with CaptureQueriesContext(connection) as queries:
+        rows = {
+            row.pk: row
+            for row in Workspace.objects.annotate(roles=_Roles("pk"), ids=_ProductIds("pk"))
+        }
+    assert len(queries) == 1
+    listed = rows[tenant_a.workspace.pk]
+    assert listed.roles == [
+        {"id": editor.pk, "role": "editor"},
+        {"id": tenant_a.owner.pk, "role": "owner"},
+    ]
+    by_name = dict(Product.objects.values_list("name", "pk"))
+    assert listed.ids == [by_name[name] for name in ("A", "Alpha Product", "B")]
+    assert rows[empty.pk].roles == rows[empty.pk].ids == []
+
+
+def test_a_sql_list_follows_its_row_when_django_aliases_the_table(tenant_a, tenant_b, make_member):
+    make_member(tenant_b.workspace, "viewer", username="vic")
+    with_viewer = Workspace.objects.alias(roles=_Roles("pk")).filter(
+        roles__contains=[{"role": "viewer"}]
+    )
+    # As a subquery of the products' query, the workspace table is renamed (U0): the list must
+    # follow it (the outer query has no workspace table to fall back on).
+    products = Product.objects.filter(workspace__in=with_viewer)
+    assert list(products) == list(Product.objects.filter(workspace=tenant_b.workspace))
+    assert products.exists()
