@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from metrics.links import KpiLink, kpi_links
 from metrics.models import (
     Annotation,
     ChartKind,
@@ -176,6 +177,7 @@ class Tile:
     current: tuple[date, float | None] | None
     previous: tuple[date, float | None] | None
     partial: bool
+    links: list[KpiLink] = field(default_factory=list)  # the key results it measures, …
 
     @property
     def key(self) -> str:
@@ -312,9 +314,10 @@ def kpi_boards(
 
     Without ``end``, a product's range ends on its last day with data; without ``start``, it
     covers ``span_days`` days up to ``end``; never more than ``max_days`` (the start moves up).
-    A bucket is in the range when it overlaps it. Three
+    A bucket is in the range when it overlaps it. Four
     queries whatever the number of products, metrics and buckets: the metrics, each product's
-    last day, and the points. Missing metrics (a key deleted) get no tile.
+    last day, the points, and what the tiles link to (``metrics.links``: the key results that
+    roadmaps registers). Missing metrics (a key deleted) get no tile.
     """
     today = today or timezone.now().date()
     if not products:
@@ -347,6 +350,7 @@ def kpi_boards(
         for own, ids in grouped.items():
             low = bucket_start(first, own) - timedelta(days=_LOOKBACK[own])
             wanted |= Q(metric__in=ids, interval=own, bucket__range=(low, last))
+    links = kpi_links(metrics)
     rows: dict[int, list[tuple[date, float | None]]] = defaultdict(list)
     computed: dict[int, datetime] = {}
     for metric_id, bucket, value, at in (
@@ -370,7 +374,9 @@ def kpi_boards(
             own = _interval_of(metric, interval)
             fetched = rows[metric.pk]
             series[key] = [p for p in fetched if p[0] >= bucket_start(first, own)]
-            tiles.append(_tile(metric, own, fetched, series[key], today=today, last_day=last_day))
+            tile = _tile(metric, own, fetched, series[key], today=today, last_day=last_day)
+            tile.links = links.get(metric.pk, [])
+            tiles.append(tile)
         stamps = [computed[m.pk] for m in own_metrics.values() if m.pk in computed]
         boards[product.pk] = KpiBoard(
             product=product,
@@ -411,7 +417,7 @@ def kpi_overview(
 ) -> list[KpiBoard]:
     """The executive overview: the headline KPIs of every active product of ``workspace``.
 
-    Four queries whatever the number of products: the products, then ``kpi_boards``'s three.
+    Five queries whatever the number of products: the products, then ``kpi_boards``'s four.
     """
     products = list(product_list(workspace=workspace).order_by("name", "pk"))
     boards = kpi_boards(
@@ -459,7 +465,7 @@ def kpi_list(
     """Every KPI (a metric with a target) of ``products``, as its dashboard tile shows it.
 
     By product (in the given order), then key; the value is the latest finished bucket (see
-    ``Tile``). Three queries whatever the number of products and KPIs (``kpi_boards``).
+    ``Tile``). Four queries whatever the number of products and KPIs (``kpi_boards``).
     """
     boards = kpi_boards(
         products=products, keys=None, interval=interval, targets_only=True, today=today
@@ -629,7 +635,7 @@ class TileView:
 def dashboard_view(*, dashboard: Dashboard, today: date | None = None) -> list[TileView]:
     """Every tile of ``dashboard`` with what it draws over the latest 90 days of its product.
 
-    The line, bar, area and number tiles are read by ``kpi_boards``, three queries per interval
+    The line, bar, area and number tiles are read by ``kpi_boards``, four queries per interval
     in use; a heatmap tile reads its cohort table (two), a funnel tile its points (two).
     """
     tiles = list(dashboard_tile_list(dashboard=dashboard))

@@ -53,6 +53,13 @@ class KpiQuery(serializers.Serializer):
     )
 
 
+class KpiLinkSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="What the KPI serves: `Key result`.")
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="Its page in pmhub (a path).")
+    belongs_to = serializers.CharField(help_text="What it belongs to: a key result's objective.")
+
+
 class KpiSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="Id of the metric.")
     product = serializers.IntegerField(help_text="Id of the KPI's product.")
@@ -95,6 +102,9 @@ class KpiSerializer(serializers.Serializer):
     alerted = serializers.BooleanField(help_text="The owner was emailed that it is off target.")
     alerted_at = serializers.DateTimeField(allow_null=True)
     computed_at = serializers.DateTimeField(allow_null=True)
+    links = KpiLinkSerializer(
+        many=True, help_text="The key results that the metric measures, in the OKR tree's order."
+    )
 
 
 def _kpi_row(board: selectors.KpiBoard, tile: selectors.Tile) -> dict[str, Any]:
@@ -126,6 +136,7 @@ def _kpi_row(board: selectors.KpiBoard, tile: selectors.Tile) -> dict[str, Any]:
         "alerted": metric.alerted_at is not None,
         "alerted_at": metric.alerted_at,
         "computed_at": board.computed_at,
+        "links": tile.links,
     }
 
 

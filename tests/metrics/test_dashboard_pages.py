@@ -307,7 +307,7 @@ def _queries(fetch) -> int:
     return len(queries)
 
 
-def test_the_tiles_of_many_products_take_three_queries(computed):
+def test_the_tiles_of_many_products_take_four_queries(computed):
     tenant = computed.tenant
     products = [computed.product]
     one = _queries(
@@ -328,7 +328,7 @@ def test_the_tiles_of_many_products_take_three_queries(computed):
             products=products, keys=selectors.DASHBOARD_KEYS, interval=Interval.WEEK
         )
     )
-    assert one == many == 3
+    assert one == many == 4  # metrics, last days, points, key results
 
 
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "body-fragment"])

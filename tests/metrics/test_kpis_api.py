@@ -68,6 +68,7 @@ def test_a_products_kpis_are_its_metrics_with_a_target_as_their_tiles_show_them(
         "alerted": False,
         "alerted_at": None,
         "computed_at": None,
+        "links": [],
     }
     assert dau["computed_at"] is not None
     assert (revenue["value"], revenue["previous_value"], revenue["status"]) == (30.0, 15.0, "good")
