@@ -6,5 +6,6 @@ class MetricsConfig(AppConfig):
     name = "metrics"
 
     def ready(self) -> None:
-        # Registers the standard KPI set with pmhub's product-created hook.
-        from metrics import definitions  # noqa: F401
+        # Register the standard KPI set with pmhub's product-created hook, and the series cache
+        # with its product-deleted one.
+        from metrics import definitions, series_cache  # noqa: F401

@@ -6,6 +6,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from metrics.models import Metric, MetricKind
+from metrics.series_cache import series_changed
 from pmhub.hooks import on_product_created
 from pmhub.models import Product
 
@@ -48,4 +49,6 @@ def metrics_create_standard(product: Product, actor: User | None = None) -> list
         existing[key] = Metric.objects.create(
             product=product, key=key, name=name, kind=kind, **fields
         )
+    # A new product starts afresh even where the cache still holds a deleted one's answers.
+    series_changed(product.pk)
     return list(existing.values())

@@ -1,7 +1,8 @@
 """Extension points of the core: apps above pmhub register what must happen with its writes.
 
 pmhub may not import the apps that build on it (the layers contract), yet a new product must,
-for example, start with the metrics app's standard KPIs. An app registers a function here in its
+for example, start with the metrics app's standard KPIs, and a deleted one must leave no kept
+answers behind. An app registers a function here in its
 ``AppConfig.ready()``; the core service calls every registered function inside its transaction,
 so the product and what the apps add to it are committed together or not at all.
 """
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 ProductCreated = Callable[["Product", "User | None"], object]
 _product_created: list[ProductCreated] = []
+ProductDeleted = Callable[["Product"], object]
+_product_deleted: list[ProductDeleted] = []
 
 
 def on_product_created(function: ProductCreated) -> ProductCreated:
@@ -30,3 +33,15 @@ def on_product_created(function: ProductCreated) -> ProductCreated:
 def product_created(product: Product, actor: User | None) -> None:
     for function in _product_created:
         function(product, actor)
+
+
+def on_product_deleted(function: ProductDeleted) -> ProductDeleted:
+    """Register ``function(product)`` to run when a product is deleted (before its rows go)."""
+    if function not in _product_deleted:
+        _product_deleted.append(function)
+    return function
+
+
+def product_deleted(product: Product) -> None:
+    for function in _product_deleted:
+        function(product)

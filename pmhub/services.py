@@ -377,4 +377,5 @@ def product_set_archived(*, product: Product, actor: UserType, archived: bool) -
 def product_delete(*, product: Product, actor: UserType) -> None:
     """Delete a product and everything under it; records ``product.deleted``."""
     audit_record(workspace=product.workspace, actor=actor, action="product.deleted", target=product)
+    hooks.product_deleted(product)
     product.delete()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -24,6 +25,7 @@ from metrics.models import (
     MetricKind,
     TargetDirection,
 )
+from metrics.series_cache import KeptSeries
 from metrics.services.metric_definitions import (
     METRIC_FIELDS,
     metric_create,
@@ -250,7 +252,19 @@ class SeriesView(WorkspaceContextMixin, APIView):
         responses=SeriesSerializer,
         operation_id="product_metric_series",
     )
-    def get(self, request: Request, product_pk: str, key: str) -> Response:
+    def get(self, request: Request, product_pk: str, key: str) -> HttpResponse:
+        # Checked before: the token, the membership and the role. The workspace is part of the
+        # entry's key, so a kept answer is only found by the workspace that computed it.
+        kept = KeptSeries(
+            workspace_id=self.workspace.pk,
+            product_id=int(product_pk),  # digits, as the URL pattern takes them
+            key=key,
+            query=request.META.get("QUERY_STRING", ""),
+            media_type=request.accepted_media_type,
+        )
+        answer = kept.get()
+        if answer is not None:
+            return answer
         metric = selectors.product_metric_get(
             workspace=self.workspace, product_pk=product_pk, key=key
         )
@@ -282,4 +296,6 @@ class SeriesView(WorkspaceContextMixin, APIView):
             ],
             "annotations": list(annotations.values(*ChartAnnotationSerializer.Meta.fields)),
         }
-        return Response(body)
+        response = Response(body)
+        response.add_post_render_callback(kept.keep)
+        return response

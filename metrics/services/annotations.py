@@ -15,6 +15,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 
 from metrics.models import Annotation
+from metrics.series_cache import series_changed
 from pmhub.audit import audit_record
 from pmhub.errors import ApplicationError
 from pmhub.models import Product
@@ -82,6 +83,7 @@ def annotation_create(
         target=annotation,
         product=product,
     )
+    series_changed(product.pk)
     return annotation
 
 
@@ -97,3 +99,4 @@ def annotation_delete(*, annotation: Annotation, actor: User | None) -> None:
         product=product,
     )
     annotation.delete()
+    series_changed(product.pk)

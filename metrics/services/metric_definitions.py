@@ -15,6 +15,7 @@ from metrics.models import (
     Rollup,
     TargetDirection,
 )
+from metrics.series_cache import series_changed
 from metrics.services.events import dirty_days_mark
 from pmhub.audit import audit_record, diff_fields
 from pmhub.errors import ApplicationError
@@ -144,6 +145,7 @@ def metric_create(*, product: Product, actor: User, **fields) -> Metric:
         product=product,
     )
     _mark_all_days_dirty(product)
+    series_changed(product.pk)
     return metric
 
 
@@ -165,6 +167,7 @@ def metric_update(*, metric: Metric, actor: User, **fields) -> Metric:
             changes=changes,
         )
         _mark_all_days_dirty(metric.product)
+        series_changed(metric.product_id)
     return metric
 
 
@@ -184,3 +187,4 @@ def metric_delete(*, metric: Metric, actor: User) -> None:
         product=metric.product,
     )
     metric.delete()
+    series_changed(metric.product_id)

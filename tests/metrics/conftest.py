@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pytest
 from django.test import Client
 
+from metrics.services.recompute import metrics_recompute_all
 from metrics.services.write_keys import write_key_create
 
 
@@ -38,3 +39,24 @@ class Source:
 def source(tenant_a) -> Source:
     _, raw = write_key_create(product=tenant_a.product, actor=tenant_a.owner, name="web")
     return Source(tenant=tenant_a, product=tenant_a.product, key=raw, client=Client())
+
+
+def order(n: int, user: str, day: int, revenue: float) -> dict:
+    """An "Order Completed" track message on ``day`` of November 2026, at noon UTC."""
+    return {
+        "type": "track",
+        "event": "Order Completed",
+        "userId": user,
+        "messageId": f"order-{n}",
+        "timestamp": f"2026-11-{day:02d}T12:00:00Z",
+        "properties": {"revenue": revenue},
+    }
+
+
+@pytest.fixture
+def orders(source) -> Source:
+    """15 orders of 10 from three people over 1–5 November 2026 (30 a day), recomputed."""
+    batch = [order(i, f"u{i % 3}", 1 + i % 5, 10) for i in range(15)]
+    assert source.post("/v1/batch", {"batch": batch}).status_code == 200
+    metrics_recompute_all(product=source.product)
+    return source
