@@ -4,8 +4,9 @@ Dashboards and integrations ask for the same few series over and over, while a p
 change only when a recompute, a metric definition or an annotation writes them. An answer is kept
 under the product's *series version*: a random stamp that each of those writes replaces, once in
 its transaction (so its own later reads miss) and again after the commit (so an answer computed
-by another request from the data being replaced is never found). Nothing is deleted: answers of
-an old version are never asked for again and expire after ``TIMEOUT``.
+by another request from the data being replaced is never found). Nothing is deleted: an entry
+holds the version it was computed under, and one of another version is not an answer (it is
+replaced by the next one computed, or expires after ``TIMEOUT``).
 
 An answer is found only by a request of the same workspace (whose token authentication and role
 check have already run), for the same product, metric, query string and media type, on the same
@@ -63,7 +64,11 @@ def _product_deleted(product: Product) -> None:
 
 
 class KeptSeries:
-    """The cache entry of one series request: ``get`` its kept answer, or ``keep`` a new one."""
+    """The cache entry of one series request: ``get`` its kept answer, or ``keep`` a new one.
+
+    The entry holds the version it was computed under; one read fetches it with the product's
+    current version, and an entry of another version is not an answer.
+    """
 
     def __init__(
         self, *, workspace_id: int, product_id: int, key: str, query: str, media_type: str
@@ -73,34 +78,35 @@ class KeptSeries:
             f"{workspace_id}\n{key}\n{query}\n{media_type}\n{timezone.now().date()}".encode(),
             digest_size=16,
         ).hexdigest()
-        self._suffix = f"{product_id}:{digest}"
-        self._entry: str | None = None
+        self._entry = f"series:{product_id}:{digest}"
+        self._version: str | None = None
 
     def get(self) -> HttpResponse | None:
-        """The kept answer, or None (not kept yet, an old version, or no Redis)."""
+        """The kept answer, or None (not kept yet, of an old version, or no Redis)."""
+        version_key = _version_key(self.product_id)
         try:
-            version = cache.get(_version_key(self.product_id))
+            found = cache.get_many([version_key, self._entry])
+            version = found.get(version_key)
             if version is None:
                 # No stamp yet (a new cache, or one evicted): start one; a racing request's wins.
-                cache.add(_version_key(self.product_id), uuid.uuid4().hex, timeout=None)
-                version = cache.get(_version_key(self.product_id))
-                if version is None:
-                    return None
-            self._entry = f"series:{version}:{self._suffix}"
-            kept = cache.get(self._entry)
+                cache.add(version_key, uuid.uuid4().hex, timeout=None)
+                version = cache.get(version_key)
         except _ERRORS as exc:
             logger.warning("series cache skipped: %r", exc)
             return None
-        if kept is None:
+        self._version = version
+        kept = found.get(self._entry)
+        if version is None or kept is None or kept[0] != version:
             return None
-        content_type, body = kept
+        _, content_type, body = kept
         return HttpResponse(body, content_type=content_type)
 
     def keep(self, response: HttpResponse) -> None:
         """Keep ``response`` (rendered, a 200) under the version that ``get`` read."""
-        if self._entry is None or response.status_code != 200:
+        if self._version is None or response.status_code != 200:
             return
+        kept = (self._version, response["Content-Type"], response.content)
         try:
-            cache.set(self._entry, (response["Content-Type"], response.content), timeout=TIMEOUT)
+            cache.set(self._entry, kept, timeout=TIMEOUT)
         except _ERRORS as exc:
             logger.warning("series answer not kept: %r", exc)

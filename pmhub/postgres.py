@@ -1,4 +1,4 @@
-"""PostgreSQL connection set-up that Django's backend leaves slow.
+"""PostgreSQL connection set-up that Django's backend leaves slow, and prepared statements.
 
 Django reads every ``timestamptz`` through a Python subclass of psycopg's *pure-Python* loader
 (``BaseTzLoader``, to force the tzinfo), even when psycopg's C extension is installed: about
@@ -59,3 +59,46 @@ def _install(sender: Any, connection: Any, **kwargs: Any) -> None:
 
 def connect_signals() -> None:
     connection_created.connect(_install, dispatch_uid="pmhub-postgres-timestamptz")
+
+
+def prepared_cursor(connection: Any) -> Any:
+    """A Django cursor on ``connection`` whose statements PostgreSQL parses and plans once per
+    connection, for the few fixed statements that nearly every request runs (API token
+    authentication: planning its four-table join took 0.25 ms, running it 0.04 ms).
+
+    Django's cursors bind parameters on the client, and psycopg never prepares those; this one
+    binds them on the server and prepares what it runs. It goes through Django's wrappers like
+    any cursor (errors, execute wrappers, the query log that tests count). On SQLite, or with
+    prepared statements turned off (``DB_PREPARED_STATEMENTS=0``, for a transaction-mode
+    pooler), it is an ordinary cursor.
+    """
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        return connection.cursor()
+    raw = _preparing_cursor_class()(connection.connection)
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
+
+
+@functools.cache
+def _preparing_cursor_class() -> type:
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]  # psycopg 3 only
+        ServerBindingCursor,
+    )
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query: Any, params: Any = None, **kwargs: Any) -> Any:
+            kwargs.setdefault("prepare", True)
+            return super().execute(query, params, **kwargs)
+
+        def _send_query_prepared(self, name: bytes, pgq: Any, **kwargs: Any) -> None:
+            # psycopg remembers the query text only when it runs unprepared; Django's query log
+            # (last_executed_query) reads it from there.
+            self._query = pgq
+            super()._send_query_prepared(name, pgq, **kwargs)
+
+    return PreparingCursor

@@ -20,6 +20,7 @@ from pmhub.audit import audit_record
 from pmhub.capabilities import Action, role_can
 from pmhub.errors import ApplicationError
 from pmhub.models import ApiToken, Membership, Workspace
+from pmhub.postgres import prepared_cursor
 
 User = get_user_model()
 
@@ -135,7 +136,7 @@ def _auth_sql() -> str:
 def _token_with_membership(key_hash: str) -> ApiToken | None:
     """The token with this hash, ``.user`` and ``.workspace`` loaded and ``.membership`` set (None
     when the user is not a member of the token's workspace); None for an unknown hash."""
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(_auth_sql(), [key_hash])
         row = cursor.fetchone()
     if row is None:

@@ -105,6 +105,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env_int(
         "DB_CONNECT_TIMEOUT", 3
     )
+    # Only the statements pmhub.postgres.prepared_cursor runs are prepared (Django's own cursors
+    # bind on the client and are never prepared); off behind a transaction-mode pooler.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = (
+        2**31 - 1 if env_bool("DB_PREPARED_STATEMENTS", True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -158,7 +163,7 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "pmhub.cache.RedisCache",  # Django's, keeping its redis-py clients
             # The broker's database must never be evicted; the cache lives one database up.
             "LOCATION": env_str("REDIS_CACHE_URL", redis_next_db_url(REDIS_URL)),
         }
