@@ -2,11 +2,13 @@
 
 Data (written straight into the tables by SQL, not through HTTP): EVENTS events of PERSONS
 persons over DAYS days (activity skewed towards heavy users), 4 % of them "Order Completed" with a
-revenue. Measured in one run:
+revenue, 8 % "Product Viewed" and 4 % "Added to Cart". Measured in one run:
 - full recompute of the standard KPI set (DAU/WAU/MAU, new users, stickiness, weekly retention,
-  revenue, users, ARPU) by ``metrics_recompute_all``;
-- DuckDB computing DAU/WAU/MAU, new users, weekly retention, revenue and ARPU on the same events
-  (exported to Parquet), as the reference of what a columnar engine does on this machine;
+  revenue, users, ARPU) and a 3-step funnel (Product Viewed → Added to Cart → Order Completed
+  within 24 hours) by ``metrics_recompute_all``;
+- DuckDB computing DAU/WAU/MAU, new users, weekly retention, revenue, ARPU and the daily funnel
+  on the same events (exported to CSV), as the reference of what a columnar engine does on this
+  machine;
 - incremental: 100,000 new events on the last day (the same events, from 20,000 persons, on both
   histories), then ``metrics_recompute_dirty``, on this history and on one a tenth of its size.
 Run with ``python -m bench.recompute`` (BENCH_EVENTS to change the size).
@@ -31,7 +33,8 @@ _FILL = """
 INSERT INTO metrics_event (product_id, message_id, type, name, person_id, user_id, anonymous_id,
     timestamp, received_at, properties, traits, context)
 SELECT %(product)s, %(prefix)s || g, 'track',
-       CASE WHEN g %% 25 = 0 THEN 'Order Completed' ELSE 'Feature Used' END,
+       CASE WHEN g %% 25 = 0 THEN 'Order Completed' WHEN g %% 25 IN (1, 2) THEN 'Product Viewed'
+            WHEN g %% 25 = 3 THEN 'Added to Cart' ELSE 'Feature Used' END,
        %(first_person)s + p, 'u' || p, '',
        %(start)s::timestamptz + make_interval(secs => %(offset)s
             + ((g * 7919) %% (%(days)s * 86400))),
@@ -88,8 +91,13 @@ def _fill(
         cursor.execute("ANALYZE metrics_event")
 
 
+# The funnel's daily counts by DuckDB, checked against pmhub's points after each run.
+DUCK_FUNNEL: dict[object, list[int]] = {}
+
+
 def _duckdb(product) -> float:
-    """Seconds DuckDB takes for the standard metrics over the product's events (from Parquet)."""
+    """Seconds DuckDB takes for the standard metrics over the product's events (from CSV); keeps
+    its daily funnel counts in DUCK_FUNNEL."""
     import duckdb
     from django.db import connection
 
@@ -101,6 +109,7 @@ def _duckdb(product) -> float:
             csv.open("wb") as out,
             cursor.copy(
                 "COPY (SELECT person_id, (timestamp AT TIME ZONE 'UTC')::date AS day, name, "
+                "timestamp AT TIME ZONE 'UTC' AS ts, "
                 "(properties->>'revenue')::float8 AS revenue FROM metrics_event "
                 f"WHERE product_id = {int(product.pk)}) TO STDOUT WITH CSV HEADER"
             ) as copy,
@@ -133,8 +142,60 @@ def _duckdb(product) -> float:
               SELECT day, sum(revenue) AS revenue, count(DISTINCT person_id) AS users,
                      sum(revenue) / count(DISTINCT person_id) AS arpu
               FROM pd GROUP BY day;
+            -- The funnel: each person's first "Product Viewed" of a day, the first "Added to
+            -- Cart" strictly after it, then the first "Order Completed" strictly after that,
+            -- both within 24 hours of the first step.
+            CREATE TABLE s1 AS SELECT person_id, day, min(ts) AS t1 FROM e
+              WHERE name = 'Product Viewed' GROUP BY person_id, day;
+            CREATE TABLE s2 AS SELECT person_id, ts FROM e WHERE name = 'Added to Cart';
+            CREATE TABLE s3 AS SELECT person_id, ts FROM e WHERE name = 'Order Completed';
+            CREATE TABLE f2 AS SELECT s1.*, s2.ts AS t2 FROM s1 ASOF LEFT JOIN s2
+              ON s1.person_id = s2.person_id AND s2.ts > s1.t1;
+            CREATE TABLE f3 AS SELECT f2.*, s3.ts AS t3 FROM f2 ASOF LEFT JOIN s3
+              ON f2.person_id = s3.person_id AND s3.ts > f2.t2;
+            CREATE TABLE funnel AS
+              SELECT day, count(*) AS entered,
+                     count(*) FILTER (WHERE t2 <= t1 + INTERVAL 24 HOUR) AS carted,
+                     count(*) FILTER (WHERE t3 <= t1 + INTERVAL 24 HOUR) AS ordered
+              FROM f3 GROUP BY day;
         """)
-        return time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        DUCK_FUNNEL.clear()
+        for day, *counts in db.execute("SELECT * FROM funnel").fetchall():
+            DUCK_FUNNEL[day] = counts
+        return seconds
+
+
+def _funnel_agrees(product) -> str:
+    """Whether pmhub's daily funnel points count the persons that DuckDB counts, day by day."""
+    from metrics.models import MetricPoint
+
+    ours = {
+        bucket: detail["persons"]
+        for bucket, detail in MetricPoint.objects.filter(
+            metric__product=product, metric__key="checkout_funnel", interval="day"
+        ).values_list("bucket", "detail")
+        if detail and detail["persons"][0]
+    }
+    differ = sorted(
+        day for day in ours.keys() | DUCK_FUNNEL.keys() if ours.get(day) != DUCK_FUNNEL.get(day)
+    )
+    return f"{len(ours)} days, {len(differ)} differ" + (f" (first: {differ[0]})" if differ else "")
+
+
+def _funnel_metric(product, owner) -> None:
+    from metrics.models import MetricKind
+    from metrics.services.metric_definitions import metric_create
+
+    metric_create(
+        product=product,
+        actor=owner,
+        key="checkout_funnel",
+        name="Checkout funnel",
+        kind=MetricKind.FUNNEL,
+        steps=["Product Viewed", "Added to Cart", "Order Completed"],
+        conversion_window_hours=24,
+    )
 
 
 def _timed(label: str, fn) -> float:
@@ -153,6 +214,7 @@ def _history(size: int) -> dict[str, float]:
     owner = make_user(f"bench-{size}")
     workspace = services.workspace_create(name=f"Bench {size}", owner=owner)
     product = services.product_create(workspace=workspace, actor=owner, name="Events")
+    _funnel_metric(product, owner)
     persons = max(1000, size // 50)
     print(f" history of {size:,} events, {persons:,} persons, {DAYS} days:")
     _timed(
@@ -163,6 +225,7 @@ def _history(size: int) -> dict[str, float]:
         "full recompute (metrics_recompute_all)", lambda: metrics_recompute_all(product=product)
     )
     duck = _timed("DuckDB, the same metrics from Parquet-like CSV", lambda: _duckdb(product))
+    print(f"  funnel persons per step, pmhub against DuckDB: {_funnel_agrees(product)}")
     # The same new events on both histories (persons drawn from the first NEW_PERSONS, who exist
     # in both), so the two incremental runs differ only by the history behind them.
     _fill(

@@ -24,6 +24,12 @@ router.register("dashboards", dashboards.DashboardViewSet, basename="dashboard")
 _PRODUCT = r"^products/(?P<product_pk>[0-9]{1,18})"
 _TILES = r"^dashboards/(?P<dashboard_pk>[0-9]{1,18})/tiles"
 api_urlpatterns = [
+    # The hottest read of the API (every chart), tried first.
+    re_path(
+        rf"{_PRODUCT}/metrics/(?P<key>[-a-zA-Z0-9_]{{1,60}})/series/$",
+        definitions.SeriesView.as_view(),
+        name="metric-series",
+    ),
     *router.urls,
     re_path(rf"{_PRODUCT}/events/$", events.EventListView.as_view(), name="event-list"),
     re_path(rf"{_PRODUCT}/rejections/$", events.RejectionListView.as_view(), name="rejection-list"),
@@ -32,11 +38,6 @@ api_urlpatterns = [
         rf"{_PRODUCT}/metrics/(?P<key>[-a-zA-Z0-9_]{{1,60}})/$",
         definitions.MetricDetailView.as_view(),
         name="metric-detail",
-    ),
-    re_path(
-        rf"{_PRODUCT}/metrics/(?P<key>[-a-zA-Z0-9_]{{1,60}})/series/$",
-        definitions.SeriesView.as_view(),
-        name="metric-series",
     ),
     re_path(
         rf"{_PRODUCT}/kpis/$", dashboards.ProductKpiListView.as_view(), name="product-kpi-list"

@@ -26,9 +26,11 @@ router.register("tokens", api.TokenViewSet, basename="token")
 router.register("activity", api.ActivityViewSet, basename="activity")
 
 api_urls = [
+    # Metrics first: dashboards read series far more often than anything else is asked for, and
+    # each pattern tried before a match costs (no pattern of one include can match another's).
+    path("", include((metrics_api_urls, "metrics"))),
     path("workspace/", api.WorkspaceView.as_view(), name="workspace"),
     *router.urls,
-    path("", include((metrics_api_urls, "metrics"))),
     path("", include((roadmaps_api_urls, "roadmaps"))),
     path("", include((backlog_api_urls, "backlog"))),
 ]
