@@ -182,7 +182,14 @@ def recompute(
         grown = set(days_between(*new_range)) - (
             set(days_between(*old_range)) if old_range else set()
         )
-        context = _Context(product, new_range, dirty | grown, first_changed | grown, sql=sql)
+        context = _Context(
+            product,
+            new_range,
+            dirty | grown,
+            first_changed | grown,
+            sql=sql,
+            added_only=sql and staged and not rebuild and not rebuilt,
+        )
         for metric in metrics:
             reads = selection_of(metric)
             if reads and metric.kind in (MetricKind.ACTIVE_USERS, MetricKind.STICKINESS):
@@ -524,9 +531,13 @@ class _Context:
         first_changed: set[date],
         *,
         sql: bool = False,
+        added_only: bool = False,
     ) -> None:
         self.product = product
         self.sql = sql  # compute in PostgreSQL (pg_compute) rather than from rollup rows here
+        # The only change since the stored points: the claimed pending events (staged in the
+        # ``pending_event`` table), so a value may be updated by the difference they make.
+        self.added_only = added_only
         self.first, self.last = span
         self.dirty = {d for d in dirty if self.first <= d <= self.last}
         self.first_changed = {d for d in first_changed if self.first <= d <= self.last}
@@ -584,9 +595,11 @@ class _Context:
 
 def _compute(metric: Metric, ctx: _Context) -> int:
     targets = _targets(metric, ctx)
-    values: dict[str, dict[date, float | None]] = {}
+    values: dict[str, dict] = {}
+    if metric.kind == MetricKind.FUNNEL:
+        values = _funnels(metric, ctx, targets) if any(targets.values()) else {}
     for interval, buckets in targets.items():
-        if buckets:
+        if buckets and interval not in values:
             values[interval] = _values(metric, interval, buckets, ctx)
     ctx.written[metric.pk] = {interval: set(v) for interval, v in values.items()}
     points = []
@@ -662,8 +675,6 @@ def _values(
         return _ratio(metric, interval, buckets)
     if kind == MetricKind.NEW_USERS:
         return _new_users(ctx, interval, buckets)
-    if kind == MetricKind.FUNNEL:
-        return _funnel(metric, ctx, interval, buckets)
     selection = selection_of(metric)
     assert selection is not None
     if kind == MetricKind.RETENTION:
@@ -856,57 +867,128 @@ def _churn(
     return out
 
 
-def _funnel(metric: Metric, ctx: _Context, interval: str, buckets: set[date]) -> dict:
-    """Per bucket: of the persons whose first step-1 event in the bucket starts the funnel, the
-    share doing every later step in order (each strictly after the one before) within the
-    conversion window; ``detail`` has the persons reaching each step."""
+def _funnels(metric: Metric, ctx: _Context, targets: dict[str, set[date]]) -> dict[str, dict]:
+    """Per interval and bucket: of the persons whose first step-1 event in the bucket starts the
+    funnel, the share doing every later step in order (each strictly after the one before) within
+    the conversion window; ``detail`` has the persons reaching each step.
+
+    The step events are read once for every interval (a month's buckets span the others'), and
+    their properties only when a filter needs them. When the run only adds new events
+    (``added_only``), only the journeys of the persons with a new step event are read, and each
+    bucket's stored counts change by what their journeys reach with the new events less what
+    they reached without them: the cost follows the new events, not the month behind them.
+    """
+    wanted = {interval: buckets for interval, buckets in targets.items() if buckets}
     steps: list[str] = list(metric.steps)
     window = timedelta(hours=metric.conversion_window_hours or 0)
-    low = datetime.combine(min(buckets), datetime.min.time(), tzinfo=UTC)
-    last = min(bucket_last_day(max(buckets), interval), ctx.last)
+    first = min(min(buckets) for buckets in wanted.values())
+    last = min(max(bucket_last_day(max(b), i) for i, b in wanted.items()), ctx.last)
+    low = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
     high = datetime.combine(last + DAY, datetime.min.time(), tzinfo=UTC) + window
     where = conditions.frozen(metric.filters)
     merges = dict(
         PersonMerge.objects.filter(product=ctx.product).values_list("merged_id", "into_id")
     )
     traits = _traits(ctx.product, Selection(conditions=where))
-    journeys: dict[int, list[tuple[datetime, str]]] = defaultdict(list)
     events = Event.objects.filter(
         product=ctx.product,
         type="track",
         name__in=set(steps),
         timestamp__gte=low,
         timestamp__lt=high,
-    ).values_list("timestamp", "person_id", "name", "properties")
-    for stamp, person, name, properties in events.iterator(chunk_size=5000):
-        canonical = merges.get(person, person)
-        if where and not conditions.matches(where, properties, traits.get(canonical, {})):
-            continue
-        journeys[canonical].append((stamp, name))
-    reached: dict[date, list[int]] = {b: [0] * len(steps) for b in buckets}
-    for journey in journeys.values():
-        journey.sort()
-        entered: set[date] = set()
-        for index, (start, name) in enumerate(journey):
-            bucket = bucket_of(_utc_day(start), interval)
-            if name != steps[0] or bucket not in reached or bucket in entered:
-                continue
-            entered.add(bucket)
-            done, previous = 1, start
-            for stamp, later in journey[index + 1 :]:
-                if stamp > start + window or done == len(steps):
-                    break
-                if later == steps[done] and stamp > previous:
-                    done, previous = done + 1, stamp
-            for step in range(done):
-                reached[bucket][step] += 1
-    return {
-        bucket: (
-            (counts[-1] / counts[0]) if counts[0] else None,
-            {"steps": steps, "persons": counts},
+    ).order_by("timestamp")
+    added: set[int] = set()
+    if ctx.added_only:
+        added, persons = _added_step_events(steps)
+        affected = {merges.get(p, p) for p in persons}
+        events = events.filter(
+            person__in=affected | {merged for merged, into in merges.items() if into in affected}
         )
-        for bucket, counts in reached.items()
+    journeys: dict[int, list[tuple[datetime, str, int]]] = defaultdict(list)
+    if where:
+        with_properties = events.values_list("timestamp", "person_id", "name", "pk", "properties")
+        for stamp, person, name, pk, properties in with_properties.iterator(chunk_size=5000):
+            canonical = merges.get(person, person)
+            if conditions.matches(where, properties, traits.get(canonical, {})):
+                journeys[canonical].append((stamp, name, pk))
+    else:
+        rows = events.values_list("timestamp", "person_id", "name", "pk")
+        for stamp, person, name, pk in rows.iterator(chunk_size=5000):
+            journeys[merges.get(person, person)].append((stamp, name, pk))
+    reached = {
+        interval: {bucket: [0] * len(steps) for bucket in buckets}
+        for interval, buckets in wanted.items()
     }
+    if ctx.added_only:
+        _stored_counts(metric, reached)
+    for journey in journeys.values():
+        journey.sort()  # read in time order already, but a merge joins two persons' journeys
+        before = [event for event in journey if event[2] not in added] if added else None
+        for interval, counts in reached.items():
+            _walk(journey, steps, window, interval, counts)
+            if before is not None:
+                _walk(before, steps, window, interval, counts, sign=-1)
+    return {
+        interval: {
+            bucket: (
+                (persons[-1] / persons[0]) if persons[0] else None,
+                {"steps": steps, "persons": persons},
+            )
+            for bucket, persons in counts.items()
+        }
+        for interval, counts in reached.items()
+    }
+
+
+def _added_step_events(steps: list[str]) -> tuple[set[int], set[int]]:
+    """This run's new step events (staged in ``pending_event``): their ids and their persons."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, person_id FROM pending_event WHERE type = 'track' AND name = ANY(%s)",
+            [steps],
+        )
+        rows = cursor.fetchall()
+    return {pk for pk, _ in rows}, {person for _, person in rows}
+
+
+def _stored_counts(metric: Metric, reached: dict[str, dict[date, list[int]]]) -> None:
+    """Start ``reached`` from the persons per step of the stored points."""
+    buckets = {bucket for counts in reached.values() for bucket in counts}
+    for interval, bucket, detail in MetricPoint.objects.filter(
+        metric=metric, interval__in=list(reached), bucket__in=buckets
+    ).values_list("interval", "bucket", "detail"):
+        counts = reached[interval].get(bucket)
+        if counts is not None and detail and len(detail["persons"]) == len(counts):
+            counts[:] = detail["persons"]
+
+
+def _walk(
+    journey: list[tuple[datetime, str, int]],
+    steps: list[str],
+    window: timedelta,
+    interval: str,
+    reached: dict[date, list[int]],
+    *,
+    sign: int = 1,
+) -> None:
+    """Add (``sign`` -1: take away) one person's funnels in ``reached``: one per bucket, from its
+    first step-1 event there."""
+    entered: set[date] = set()
+    for index, (start, name, _) in enumerate(journey):
+        if name != steps[0]:
+            continue
+        bucket = bucket_of(_utc_day(start), interval)
+        if bucket not in reached or bucket in entered:
+            continue
+        entered.add(bucket)
+        done, previous = 1, start
+        for stamp, later, _ in journey[index + 1 :]:
+            if stamp > start + window or done == len(steps):
+                break
+            if later == steps[done] and stamp > previous:
+                done, previous = done + 1, stamp
+        for step in range(done):
+            reached[bucket][step] += sign
 
 
 def _ratio(metric: Metric, interval: str, buckets: set[date]) -> dict[date, float | None]:
