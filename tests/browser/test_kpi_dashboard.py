@@ -16,9 +16,11 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from metrics.models import Metric
 from pmhub import services
 from pmhub.capabilities import Role
 from pmhub.models import LifecycleStage, Product
+from roadmaps.services.okrs import key_result_create, objective_create
 from tests.factories import make_member, make_user
 
 pytestmark = pytest.mark.browser
@@ -76,6 +78,22 @@ def demo(transactional_db) -> Product:
     services.product_create(workspace=acme, actor=maria, name="Acme Labs", description="New.")
     seed(product, 4000, 60)
     seed(mobile, 1500, 45)
+    # Monthly actives measure a key result of the company's objective.
+    objective = objective_create(
+        workspace=acme,
+        actor=maria,
+        title="Become the daily habit of growing teams",
+        starts_on=date(2026, 10, 1),
+        ends_on=date(2026, 12, 31),
+    )
+    key_result_create(
+        objective=objective,
+        actor=maria,
+        title="Reach 400 monthly active users",
+        start_value=100,
+        target_value=400,
+        metric=Metric.objects.get(product=product, key="mau"),
+    )
     return product
 
 
@@ -130,6 +148,22 @@ def test_dashboard_draws_tiles_and_charts_and_redraws_them_for_a_range_and_inter
     page.reload()
     assert drawn(page) == shown
     expect(page.get_by_label("Week", exact=True)).to_be_checked()
+
+
+def test_a_kpi_tile_links_the_key_result_it_measures(page, demo, log_in):
+    log_in(page, "maria")
+    page.goto(f"/products/{demo.slug}/metrics/")
+    tile = page.locator('[data-kpi="mau"]')
+    link = tile.get_by_role("link", name="Reach 400 monthly active users")
+    expect(link).to_have_attribute(
+        "title", "Key result of “Become the daily habit of growing teams”"
+    )
+    expect(page.locator('[data-kpi="dau"]').get_by_test_id("kpi-links")).to_have_count(0)
+    link.click()
+    expect(page).to_have_url(re.compile(r"/roadmap/objectives/#key-result-\d+$"))
+    expect(page.locator(page.url[page.url.index("#") :])).to_contain_text(
+        "Reach 400 monthly active users"
+    )
 
 
 def test_overview_shows_each_products_headline_kpis(page, demo, log_in, screenshot_dir):
