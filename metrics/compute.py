@@ -39,6 +39,7 @@ from metrics.models import (
     PersonMerge,
     Rollup,
 )
+from metrics.series_cache import series_changed
 from pmhub.models import Product
 
 ACTIVITY_TYPES = ("track", "page", "screen")
@@ -120,6 +121,8 @@ def recompute(
             dirty = set(days) | (set() if sql else set(touched))
         if not dirty and not touched and not pending:
             return Result(days=0, points=0)
+        # Points change from here on: the series API's kept answers of the product are void.
+        series_changed(product.pk)
         selections = {s for s in map(selection_of, metrics) if s is not None} | {Selection()}
         # Rebuilding a selection's summaries costs one sort of its rollups; applying a change
         # costs a few index reads per person whose days changed: below all days, apply.
@@ -595,12 +598,15 @@ class _Context:
 
 def _compute(metric: Metric, ctx: _Context) -> int:
     targets = _targets(metric, ctx)
-    values: dict[str, dict] = {}
-    if metric.kind == MetricKind.FUNNEL:
+    values: dict[str, dict]
+    if metric.kind == MetricKind.FUNNEL:  # every interval from one read of the step events
         values = _funnels(metric, ctx, targets) if any(targets.values()) else {}
-    for interval, buckets in targets.items():
-        if buckets and interval not in values:
-            values[interval] = _values(metric, interval, buckets, ctx)
+    else:
+        values = {
+            interval: _values(metric, interval, buckets, ctx)
+            for interval, buckets in targets.items()
+            if buckets
+        }
     ctx.written[metric.pk] = {interval: set(v) for interval, v in values.items()}
     points = []
     for interval, by_bucket in values.items():

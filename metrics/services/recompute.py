@@ -14,7 +14,6 @@ from metrics.models import (
     MetricPoint,
     PendingEvents,
 )
-from metrics.series_cache import series_changed
 from pmhub.models import Product
 
 
@@ -48,7 +47,6 @@ def metrics_recompute_dirty(*, product: Product) -> int:
         DirtyDay.objects.filter(pk__in=[pk for pk, _, _ in claimed]).delete()
         PendingEvents.objects.filter(pk__in=pending).delete()
         kpi_alerts_check(product=product)
-        series_changed(product.pk)
     return result.days
 
 
@@ -129,5 +127,4 @@ def metrics_recompute_all(*, product: Product) -> int:
         days = recompute(product, None, pending=pending).days
         PendingEvents.objects.filter(pk__in=pending).delete()
         kpi_alerts_check(product=product)
-        series_changed(product.pk)
         return days
