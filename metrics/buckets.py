@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from metrics.models import Interval
 
@@ -28,3 +28,7 @@ def bucket_last_day(start: date, interval: str) -> date:
 
 def days_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def utc_day(moment: datetime) -> date:
+    return moment.astimezone(UTC).date()

@@ -24,13 +24,15 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from metrics import conditions, pg_compute
-from metrics.buckets import DAY, bucket_last_day, bucket_of, days_between
+from metrics.buckets import DAY, bucket_last_day, bucket_of, days_between, utc_day
+from metrics.funnels import funnel_points
 from metrics.models import (
     ActivityDay,
     CohortWeek,
     DayTotal,
     Event,
     FirstSeen,
+    FunnelDay,
     Interval,
     Metric,
     MetricKind,
@@ -114,6 +116,7 @@ def recompute(
             CohortWeek.objects.filter(product=product).delete()
             DayTotal.objects.filter(product=product).delete()
             FirstSeen.objects.filter(product=product).delete()
+            FunnelDay.objects.filter(metric__product=product).delete()
             MetricPoint.objects.filter(metric__product=product).delete()
             dirty = set(_event_days(product))
             old_range = None
@@ -211,11 +214,7 @@ def _event_days(product: Product) -> list[date]:
     )
     if stamps["first"] is None:
         return []
-    return days_between(_utc_day(stamps["first"]), _utc_day(stamps["last"]))
-
-
-def _utc_day(moment: datetime) -> date:
-    return moment.astimezone(UTC).date()
+    return days_between(utc_day(stamps["first"]), utc_day(stamps["last"]))
 
 
 def _day_range(product: Product) -> tuple[date, date] | None:
@@ -381,7 +380,7 @@ def _rebuild_rollup(
     traits = _traits(product, selection)
     totals: dict[tuple[date, int], list] = {}
     for stamp, person, properties in _selected_events(product, selection, low, high):
-        day = _utc_day(stamp)
+        day = utc_day(stamp)
         canonical = merges.get(person, person)
         if day not in days or not conditions.matches(
             selection.conditions, properties, traits.get(canonical, {})
@@ -600,7 +599,17 @@ def _compute(metric: Metric, ctx: _Context) -> int:
     targets = _targets(metric, ctx)
     values: dict[str, dict]
     if metric.kind == MetricKind.FUNNEL:  # every interval from one read of the step events
-        values = _funnels(metric, ctx, targets) if any(targets.values()) else {}
+        values = (
+            funnel_points(
+                metric,
+                product=ctx.product,
+                targets=targets,
+                last_day=ctx.last,
+                added_only=ctx.added_only,
+            )
+            if any(targets.values())
+            else {}
+        )
     else:
         values = {
             interval: _values(metric, interval, buckets, ctx)
@@ -843,7 +852,7 @@ def _from_values(
             continue
         if metric.kind == MetricKind.NPS and not 0 <= value <= 10:
             continue  # not an answer on the 0–10 scale
-        values[bucket_of(_utc_day(stamp), interval)].append(float(value))
+        values[bucket_of(utc_day(stamp), interval)].append(float(value))
     out: dict[date, float | None] = {}
     for bucket in buckets:
         found = values.get(bucket)
@@ -871,130 +880,6 @@ def _churn(
         was = active.get(before, set()) if before >= bucket_of(ctx.first, interval) else set()
         out[bucket] = len(was - active.get(bucket, set())) / len(was) if was else None
     return out
-
-
-def _funnels(metric: Metric, ctx: _Context, targets: dict[str, set[date]]) -> dict[str, dict]:
-    """Per interval and bucket: of the persons whose first step-1 event in the bucket starts the
-    funnel, the share doing every later step in order (each strictly after the one before) within
-    the conversion window; ``detail`` has the persons reaching each step.
-
-    The step events are read once for every interval (a month's buckets span the others'), and
-    their properties only when a filter needs them. When the run only adds new events
-    (``added_only``), only the journeys of the persons with a new step event are read, and each
-    bucket's stored counts change by what their journeys reach with the new events less what
-    they reached without them: the cost follows the new events, not the month behind them.
-    """
-    wanted = {interval: buckets for interval, buckets in targets.items() if buckets}
-    steps: list[str] = list(metric.steps)
-    window = timedelta(hours=metric.conversion_window_hours or 0)
-    first = min(min(buckets) for buckets in wanted.values())
-    last = min(max(bucket_last_day(max(b), i) for i, b in wanted.items()), ctx.last)
-    low = datetime.combine(first, datetime.min.time(), tzinfo=UTC)
-    high = datetime.combine(last + DAY, datetime.min.time(), tzinfo=UTC) + window
-    where = conditions.frozen(metric.filters)
-    merges = dict(
-        PersonMerge.objects.filter(product=ctx.product).values_list("merged_id", "into_id")
-    )
-    traits = _traits(ctx.product, Selection(conditions=where))
-    events = Event.objects.filter(
-        product=ctx.product,
-        type="track",
-        name__in=set(steps),
-        timestamp__gte=low,
-        timestamp__lt=high,
-    ).order_by("timestamp")
-    added: set[int] = set()
-    if ctx.added_only:
-        added, persons = _added_step_events(steps)
-        affected = {merges.get(p, p) for p in persons}
-        events = events.filter(
-            person__in=affected | {merged for merged, into in merges.items() if into in affected}
-        )
-    journeys: dict[int, list[tuple[datetime, str, int]]] = defaultdict(list)
-    if where:
-        with_properties = events.values_list("timestamp", "person_id", "name", "pk", "properties")
-        for stamp, person, name, pk, properties in with_properties.iterator(chunk_size=5000):
-            canonical = merges.get(person, person)
-            if conditions.matches(where, properties, traits.get(canonical, {})):
-                journeys[canonical].append((stamp, name, pk))
-    else:
-        rows = events.values_list("timestamp", "person_id", "name", "pk")
-        for stamp, person, name, pk in rows.iterator(chunk_size=5000):
-            journeys[merges.get(person, person)].append((stamp, name, pk))
-    reached = {
-        interval: {bucket: [0] * len(steps) for bucket in buckets}
-        for interval, buckets in wanted.items()
-    }
-    if ctx.added_only:
-        _stored_counts(metric, reached)
-    for journey in journeys.values():
-        journey.sort()  # read in time order already, but a merge joins two persons' journeys
-        before = [event for event in journey if event[2] not in added] if added else None
-        for interval, counts in reached.items():
-            _walk(journey, steps, window, interval, counts)
-            if before is not None:
-                _walk(before, steps, window, interval, counts, sign=-1)
-    return {
-        interval: {
-            bucket: (
-                (persons[-1] / persons[0]) if persons[0] else None,
-                {"steps": steps, "persons": persons},
-            )
-            for bucket, persons in counts.items()
-        }
-        for interval, counts in reached.items()
-    }
-
-
-def _added_step_events(steps: list[str]) -> tuple[set[int], set[int]]:
-    """This run's new step events (staged in ``pending_event``): their ids and their persons."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, person_id FROM pending_event WHERE type = 'track' AND name = ANY(%s)",
-            [steps],
-        )
-        rows = cursor.fetchall()
-    return {pk for pk, _ in rows}, {person for _, person in rows}
-
-
-def _stored_counts(metric: Metric, reached: dict[str, dict[date, list[int]]]) -> None:
-    """Start ``reached`` from the persons per step of the stored points."""
-    buckets = {bucket for counts in reached.values() for bucket in counts}
-    for interval, bucket, detail in MetricPoint.objects.filter(
-        metric=metric, interval__in=list(reached), bucket__in=buckets
-    ).values_list("interval", "bucket", "detail"):
-        counts = reached[interval].get(bucket)
-        if counts is not None and detail and len(detail["persons"]) == len(counts):
-            counts[:] = detail["persons"]
-
-
-def _walk(
-    journey: list[tuple[datetime, str, int]],
-    steps: list[str],
-    window: timedelta,
-    interval: str,
-    reached: dict[date, list[int]],
-    *,
-    sign: int = 1,
-) -> None:
-    """Add (``sign`` -1: take away) one person's funnels in ``reached``: one per bucket, from its
-    first step-1 event there."""
-    entered: set[date] = set()
-    for index, (start, name, _) in enumerate(journey):
-        if name != steps[0]:
-            continue
-        bucket = bucket_of(_utc_day(start), interval)
-        if bucket not in reached or bucket in entered:
-            continue
-        entered.add(bucket)
-        done, previous = 1, start
-        for stamp, later, _ in journey[index + 1 :]:
-            if stamp > start + window or done == len(steps):
-                break
-            if later == steps[done] and stamp > previous:
-                done, previous = done + 1, stamp
-        for step in range(done):
-            reached[bucket][step] += sign
 
 
 def _ratio(metric: Metric, interval: str, buckets: set[date]) -> dict[date, float | None]:

@@ -423,6 +423,27 @@ class CohortWeek(models.Model):
         return f"{self.cohort} in {self.week}: {self.persons}"
 
 
+class FunnelDay(models.Model):
+    """A day on which a person entered a funnel metric: had an event of its first step (passing
+    its filters).
+
+    A person's funnel in a bucket starts at their first entry there, so a run that only adds
+    events skips the persons who entered a bucket more than the conversion window before the
+    earliest new event (metrics/funnels.py) without reading that bucket's older events.
+    """
+
+    # Derived rows, rewritten by recompute: keyed by their natural key, no constraint check.
+    pk = models.CompositePrimaryKey("metric", "person_id", "day")
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
+    person_id = models.BigIntegerField()
+    day = models.DateField()
+
+    def __str__(self) -> str:
+        return f"{self.metric_id} {self.person_id} {self.day}"
+
+
 class FirstSeen(models.Model):
     """A (canonical) person's first and last days with an event.
 
