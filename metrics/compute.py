@@ -134,9 +134,15 @@ def recompute(
             # Rebuilding everything anyway: the pending events' days are rebuilt, not added to.
             dirty |= set(touched) | _pending_days(product, pending)
         rebuilt, added = set(dirty), set(touched) if sql else set()
-        staged = False
+        staged = sql and bool(pending) and not rebuild
+        if staged:
+            with connection.cursor() as cursor:
+                cursor.execute(_STAGE_PENDING, {"product": product.pk, "claimed": pending})
         any_changes = None  # the "any activity" person-days gained and lost, when applied
         for selection in selections:
+            # Sums, averages, percentiles and NPS read day totals or events, never persons: on
+            # PostgreSQL their selections keep day totals only, written straight from events.
+            totals_only = sql and bool(selection.value_property)
             old: set[PersonDay] = set()
             new: set[PersonDay] = set()
             if rebuilt:
@@ -145,23 +151,25 @@ def recompute(
                     selection,
                     rebuilt,
                     python=python,
-                    changes=sql and not rebuild,
+                    changes=sql and not rebuild and not totals_only,
                     claimed=claimed,
+                    totals_only=totals_only,
                 )
             if not sql:
                 continue
             if rebuild:
-                is_any = selection.source == ANY
-                pg_compute.activity_rebuild(product.pk, selection.source, spans=is_any)
+                if not totals_only:
+                    is_any = selection.source == ANY
+                    pg_compute.activity_rebuild(product.pk, selection.source, spans=is_any)
                 continue
             created: set[PersonDay] = set()
-            if pending and not staged:
-                with connection.cursor() as cursor:
-                    cursor.execute(_STAGE_PENDING, {"product": product.pk, "claimed": pending})
-                staged = True
             if pending:
-                created, days_added = _add_pending(product, selection, pending, rebuilt)
+                created, days_added = _add_pending(
+                    product, selection, rebuilt, totals_only=totals_only
+                )
                 added |= days_added
+            if totals_only:
+                continue
             gained, lost = _by_person((new - old) | created), _by_person(old - new)
             pg_compute.activity_apply(product.pk, selection.source, gained, lost)
             if selection.source == ANY:
@@ -268,21 +276,23 @@ WHERE e.product_id = %(product)s AND e.id IN ({_PENDING_IDS.format(claimed="")})
 ANALYZE pending_event;
 """  # noqa: S608 - constant text
 
+_ADD_TO_TOTALS = """
+    ON CONFLICT (product_id, source, day) DO UPDATE SET events = t.events + excluded.events,
+        value_sum = t.value_sum + excluded.value_sum,
+        value_count = t.value_count + excluded.value_count"""
+
 # Pending events add to the rollups (and day totals) of days that are not being rebuilt; the
 # person-days they create are returned (``xmax = 0``: inserted, not updated).
-_PENDING_SQL = """
+_PENDING_SQL = f"""
 WITH grouped AS (
     SELECT day, person_id, COUNT(*) AS events, SUM(value) AS value_sum, COUNT(value) AS value_count
-    FROM ({selected}) AS selected
+    FROM ({{selected}}) AS selected
     WHERE NOT day = ANY(%(days)s)
     GROUP BY day, person_id
 ), totals AS (
     INSERT INTO metrics_daytotal AS t (product_id, source, day, events, value_sum, value_count)
     SELECT %(product)s, %(source)s, day, SUM(events), COALESCE(SUM(value_sum), 0), SUM(value_count)
-    FROM grouped GROUP BY day
-    ON CONFLICT (product_id, source, day) DO UPDATE SET events = t.events + excluded.events,
-        value_sum = t.value_sum + excluded.value_sum,
-        value_count = t.value_count + excluded.value_count
+    FROM grouped GROUP BY day{_ADD_TO_TOTALS}
 )
 INSERT INTO metrics_rollup AS r (product_id, source, day, person_id, events, value_sum, value_count)
 SELECT %(product)s, %(source)s, day, person_id, events, value_sum, value_count FROM grouped
@@ -292,6 +302,21 @@ ON CONFLICT (product_id, source, person_id, day) DO UPDATE SET events = r.events
                      ELSE COALESCE(r.value_sum, 0) + excluded.value_sum END,
     value_count = r.value_count + excluded.value_count
 RETURNING person_id, day, xmax = 0
+"""  # noqa: S608 - constant text
+
+# A selection that keeps day totals only: rebuilt days replaced, pending events added.
+_TOTALS_OF = """
+INSERT INTO metrics_daytotal AS t (product_id, source, day, events, value_sum, value_count)
+SELECT %(product)s, %(source)s, day, COUNT(*), COALESCE(SUM(value), 0), COUNT(value)
+FROM ({selected}) AS selected"""
+_TOTALS_SQL = f"""
+DELETE FROM metrics_daytotal
+WHERE product_id = %(product)s AND source = %(source)s AND day = ANY(%(days)s);{_TOTALS_OF}
+WHERE day = ANY(%(days)s) GROUP BY day
+"""  # noqa: S608 - constant text
+_PENDING_TOTALS = f"""{_TOTALS_OF}
+WHERE NOT day = ANY(%(days)s) GROUP BY day{_ADD_TO_TOTALS}
+RETURNING day
 """
 
 
@@ -328,13 +353,16 @@ def _pending_days(product: Product, pending: list[int]) -> set[date]:
 
 
 def _add_pending(
-    product: Product, selection: Selection, pending: list[int], rebuilt: set[date]
+    product: Product, selection: Selection, rebuilt: set[date], *, totals_only: bool = False
 ) -> tuple[set[PersonDay], set[date]]:
-    """Add the claimed ``pending`` batches' events outside ``rebuilt`` days to ``selection``'s
-    rollups and day totals; returns the person-days created and every day touched."""
+    """Add the staged pending events outside ``rebuilt`` days to ``selection``'s rollups (unless
+    ``totals_only``) and day totals; returns the person-days created and every day touched."""
     selected, params = _selection_sql(product, selection, days=sorted(rebuilt))
     selected = selected.replace("{events}", "pending_event").replace("{where}", "")
     with connection.cursor() as cursor:
+        if totals_only:
+            cursor.execute(_PENDING_TOTALS.replace("{selected}", selected), params)
+            return set(), {day for (day,) in cursor.fetchall()}
         cursor.execute(_PENDING_SQL.replace("{selected}", selected), params)
         rows = cursor.fetchall()
     return {(p, day) for p, day, created in rows if created}, {day for _, day, _ in rows}
@@ -355,11 +383,12 @@ def _rebuild_rollup(
     python: bool,
     changes: bool = False,
     claimed: list[int] | None = None,
+    totals_only: bool = False,
 ) -> tuple[set[PersonDay], set[PersonDay]]:
-    """Rebuild ``selection``'s rollups of ``days``. With ``changes`` (PostgreSQL's path only),
-    returns the (person, day) pairs before and after; otherwise two empty sets. Events of
-    pending batches not ``claimed`` by this recompute (when it claimed any) are left for the
-    next one."""
+    """Rebuild ``selection``'s rollups of ``days`` (``totals_only``, on PostgreSQL: its day
+    totals instead). With ``changes`` (PostgreSQL's path only), returns the (person, day) pairs
+    before and after; otherwise two empty sets. Events of pending batches not ``claimed`` by
+    this recompute (when it claimed any) are left for the next one."""
     rows = Rollup.objects.filter(product=product, source=selection.source, day__in=days)
     old: set[PersonDay] = set(rows.values_list("person_id", "day")) if changes else set()
     rows.delete()
@@ -372,7 +401,7 @@ def _rebuild_rollup(
         where = _ROLLUP_RANGE + ("" if claimed is None else _ROLLUP_UNCLAIMED)
         returning = "\nRETURNING person_id, day" if changes else ""
         selected = selected.replace("{events}", "metrics_event").replace("{where}", where)
-        sql = _ROLLUP_SQL.replace("{selected}", selected)
+        sql = (_TOTALS_SQL if totals_only else _ROLLUP_SQL).replace("{selected}", selected)
         with connection.cursor() as cursor:
             cursor.execute(sql.replace("{returning}", returning), params)
             return old, set(cursor.fetchall()) if changes else set()

@@ -196,6 +196,10 @@ def _walk(
 
 
 _COPY_ENTRIES = "COPY metrics_funnelday (metric_id, person_id, day) FROM STDIN"
+_ADD_ENTRIES = """
+INSERT INTO metrics_funnelday (metric_id, person_id, day)
+SELECT %s, * FROM unnest(%s::bigint[], %s::date[]) ON CONFLICT DO NOTHING
+"""
 
 
 def _keep_entries(
@@ -215,13 +219,17 @@ def _keep_entries(
             day = utc_day(stamp)
             if (pk in added) if added is not None else span[0] <= day <= span[1]:
                 entries.add((person, day))
-    rows = (FunnelDay(metric=metric, person_id=person, day=day) for person, day in entries)
-    if added is not None:
-        FunnelDay.objects.bulk_create(rows, ignore_conflicts=True)
+    if added is not None:  # only PostgreSQL's runs add
+        if entries:
+            persons, days = zip(*sorted(entries), strict=True)
+            with connection.cursor() as cursor:
+                cursor.execute(_ADD_ENTRIES, [metric.pk, list(persons), list(days)])
         return
     FunnelDay.objects.filter(metric=metric, day__range=span).delete()
     if connection.vendor != "postgresql":
-        FunnelDay.objects.bulk_create(rows)
+        FunnelDay.objects.bulk_create(
+            FunnelDay(metric=metric, person_id=person, day=day) for person, day in entries
+        )
         return
     # A full recompute writes a row per person and day of entry: COPY rather than INSERTs.
     with connection.connection.cursor() as cursor, cursor.copy(_COPY_ENTRIES) as copy:
