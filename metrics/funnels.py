@@ -14,10 +14,13 @@ from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 
 from metrics import conditions
 from metrics.buckets import DAY, bucket_last_day, bucket_of, utc_day
 from metrics.models import Event, FunnelDay, Metric, MetricPoint, Person, PersonMerge
+from metrics.pg_compute import array
 from pmhub.models import Product
 
 # (timestamp, event name, event id) of one person's step events, in time order.
@@ -52,7 +55,9 @@ def funnel_points(
         added, persons, earliest = _added_step_events(steps)
         affected = {merges.get(p, p) for p in persons}
         ids = affected | {merged for merged, into in merges.items() if into in affected}
-        events = events.filter(person__in=ids)
+        events = events.filter(
+            RawSQL("person_id = ANY(%s::bigint[])", [array(ids)], output_field=BooleanField())
+        )
         if earliest is not None:
             # A funnel entered before ``cutoff`` ended before the earliest new event.
             cutoff = utc_day(earliest - window)
@@ -144,7 +149,7 @@ def _last_entry(
     """Each canonical person's last day of entry in ``first`` ≤ day < ``cutoff`` (ids merged
     away may still hold rows written before the merge)."""
     with connection.cursor() as cursor:
-        cursor.execute(_LAST_ENTRY, [metric.pk, first, cutoff, sorted(ids)])
+        cursor.execute(_LAST_ENTRY, [metric.pk, first, cutoff, array(sorted(ids))])
         rows = cursor.fetchall()
     out: dict[int, date] = {}
     for person, day in rows:
@@ -223,7 +228,7 @@ def _keep_entries(
         if entries:
             persons, days = zip(*sorted(entries), strict=True)
             with connection.cursor() as cursor:
-                cursor.execute(_ADD_ENTRIES, [metric.pk, list(persons), list(days)])
+                cursor.execute(_ADD_ENTRIES, [metric.pk, array(persons), array(days)])
         return
     FunnelDay.objects.filter(metric=metric, day__range=span).delete()
     if connection.vendor != "postgresql":
