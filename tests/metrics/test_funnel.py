@@ -168,3 +168,39 @@ def test_new_events_update_a_funnel_by_difference_exactly_as_a_full_recompute(so
         metrics_recompute_all(product=source.product)
         assert incremental == _points(source.product)
         before = incremental
+
+
+def test_deleting_a_funnel_or_its_product_deletes_its_entries(source):
+    """The days each person entered a funnel go with the metric, and with the product."""
+    from metrics.models import FunnelDay
+    from metrics.services.metric_definitions import metric_delete
+    from pmhub.services import product_delete
+
+    for key in ("a", "b"):
+        metric_create(
+            product=source.product,
+            actor=source.tenant.owner,
+            key=key,
+            name=key,
+            kind="funnel",
+            steps=["Signed Up", "Paid"],
+            conversion_window_hours=24,
+        )
+    batch = [_track(f"u{n}", "Signed Up", f"0{n + 1}T10:00", n) for n in range(3)]
+    assert source.post("/v1/batch", {"batch": batch}).status_code == 200
+    recompute(source.product)
+    # Read without a join: rows left behind by a deleted metric must show.
+    entries = FunnelDay.objects.order_by("metric_id", "day")
+    a, b = source.product.metrics.get(key="a"), source.product.metrics.get(key="b")
+    assert [(e.metric_id, e.day.day) for e in entries] == [
+        (a.pk, 1),
+        (a.pk, 2),
+        (a.pk, 3),
+        (b.pk, 1),
+        (b.pk, 2),
+        (b.pk, 3),
+    ]
+    metric_delete(metric=a, actor=source.tenant.owner)
+    assert [e.metric_id for e in entries.all()] == [b.pk] * 3
+    product_delete(product=source.product, actor=source.tenant.owner)
+    assert not FunnelDay.objects.exists()
