@@ -32,3 +32,7 @@ def days_between(first: date, last: date) -> list[date]:
 
 def utc_day(moment: datetime) -> date:
     return moment.astimezone(UTC).date()
+
+
+def utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)

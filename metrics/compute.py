@@ -16,7 +16,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -24,7 +24,7 @@ from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from metrics import conditions, pg_compute
-from metrics.buckets import DAY, bucket_last_day, bucket_of, days_between, utc_day
+from metrics.buckets import DAY, bucket_last_day, bucket_of, days_between, utc_day, utc_midnight
 from metrics.funnels import funnel_points
 from metrics.models import (
     ActivityDay,
@@ -37,7 +37,6 @@ from metrics.models import (
     Metric,
     MetricKind,
     MetricPoint,
-    Person,
     PersonMerge,
     Rollup,
 )
@@ -392,8 +391,7 @@ def _rebuild_rollup(
     rows = Rollup.objects.filter(product=product, source=selection.source, day__in=days)
     old: set[PersonDay] = set(rows.values_list("person_id", "day")) if changes else set()
     rows.delete()
-    low = datetime.combine(min(days), datetime.min.time(), tzinfo=UTC)
-    high = datetime.combine(max(days) + DAY, datetime.min.time(), tzinfo=UTC)
+    low, high = utc_midnight(min(days)), utc_midnight(max(days) + DAY)
     if connection.vendor == "postgresql" and not python:
         selected, params = _selection_sql(
             product, selection, low=low, high=high, days=sorted(days), claimed=claimed or []
@@ -406,7 +404,7 @@ def _rebuild_rollup(
             cursor.execute(sql.replace("{returning}", returning), params)
             return old, set(cursor.fetchall()) if changes else set()
     merges = dict(PersonMerge.objects.filter(product=product).values_list("merged_id", "into_id"))
-    traits = _traits(product, selection)
+    traits = conditions.traits_for(product.pk, selection.conditions)
     totals: dict[tuple[date, int], list] = {}
     for stamp, person, properties in _selected_events(product, selection, low, high):
         day = utc_day(stamp)
@@ -444,13 +442,6 @@ def _selected_events(product: Product, selection: Selection, low: datetime, high
     if selection.event:
         events = events.filter(type="track", name=selection.event)
     return events.values_list("timestamp", "person_id", "properties").iterator(chunk_size=5000)
-
-
-def _traits(product: Product, selection: Selection) -> dict[int, dict]:
-    """Traits by person, when a condition needs them (persons merged away have none)."""
-    if not conditions.uses_traits(selection.conditions):
-        return {}
-    return dict(Person.objects.filter(product=product).values_list("pk", "traits"))
 
 
 # --- Stage 2: first-seen days --------------------------------------------------------------------
@@ -863,13 +854,13 @@ def _from_values(
     metric: Metric, ctx: _Context, selection: Selection, interval: str, buckets: set[date]
 ) -> dict[date, float | None]:
     """Percentiles and NPS need every value, not sums: read them from the bucket's events."""
-    low = datetime.combine(min(buckets), datetime.min.time(), tzinfo=UTC)
+    low = utc_midnight(min(buckets))
     last = min(bucket_last_day(max(buckets), interval), ctx.last)
-    high = datetime.combine(last + DAY, datetime.min.time(), tzinfo=UTC)
+    high = utc_midnight(last + DAY)
     merges = dict(
         PersonMerge.objects.filter(product=ctx.product).values_list("merged_id", "into_id")
     )
-    traits = _traits(ctx.product, selection)
+    traits = conditions.traits_for(ctx.product.pk, selection.conditions)
     values: dict[date, list[float]] = defaultdict(list)
     for stamp, person, properties in _selected_events(ctx.product, selection, low, high):
         if selection.conditions and not conditions.matches(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from metrics.models import Person
 from pmhub.errors import ApplicationError
 
 OPS = ("eq", "neq", "contains", "gt", "lt", "is_set")
@@ -139,3 +140,11 @@ def _escape_like(text: str) -> str:
 
 def uses_traits(conditions: tuple[Condition, ...]) -> bool:
     return any(on == "trait" for on, *_ in conditions)
+
+
+def traits_for(product_id: int, conditions: tuple[Condition, ...]) -> dict[int, dict]:
+    """The product's persons' traits by id, when ``conditions`` read traits (else empty; persons
+    merged away have none)."""
+    if not uses_traits(conditions):
+        return {}
+    return dict(Person.objects.filter(product_id=product_id).values_list("pk", "traits"))

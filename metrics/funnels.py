@@ -11,15 +11,15 @@ keeps the funnel they had there. So its cost follows the new events, not the buc
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
 from metrics import conditions
-from metrics.buckets import DAY, bucket_last_day, bucket_of, utc_day
-from metrics.models import Event, FunnelDay, Metric, MetricPoint, Person, PersonMerge
+from metrics.buckets import DAY, bucket_last_day, bucket_of, utc_day, utc_midnight
+from metrics.models import Event, FunnelDay, Metric, MetricPoint, PersonMerge
 from metrics.pg_compute import array
 from pmhub.models import Product
 
@@ -44,7 +44,7 @@ def funnel_points(
     window = timedelta(hours=metric.conversion_window_hours or 0)
     first = min(min(buckets) for buckets in wanted.values())
     last = min(max(bucket_last_day(max(b), i) for i, b in wanted.items()), last_day)
-    low, high = _midnight(first), _midnight(last + DAY) + window
+    low, high = utc_midnight(first), utc_midnight(last + DAY) + window
     merges = dict(PersonMerge.objects.filter(product=product).values_list("merged_id", "into_id"))
     events = Event.objects.filter(
         product=product, type="track", name__in=set(steps), timestamp__gte=low, timestamp__lt=high
@@ -62,7 +62,7 @@ def funnel_points(
             # A funnel entered before ``cutoff`` ended before the earliest new event.
             cutoff = utc_day(earliest - window)
             entered_before = _last_entry(metric, ids, merges, first, cutoff)
-            events = events.filter(timestamp__gte=max(low, _midnight(cutoff)))
+            events = events.filter(timestamp__gte=max(low, utc_midnight(cutoff)))
     journeys = _journeys(product, metric, events, merges)
     reached = {
         interval: {bucket: [0] * len(steps) for bucket in buckets}
@@ -92,10 +92,6 @@ def funnel_points(
     }
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-
-
 def _journeys(product: Product, metric: Metric, events, merges: dict[int, int]) -> dict:
     """Each canonical person's step events among ``events`` that pass the metric's filters
     (properties read only when a filter needs them)."""
@@ -107,11 +103,7 @@ def _journeys(product: Product, metric: Metric, events, merges: dict[int, int]) 
         for stamp, person, name, pk in rows.iterator(chunk_size=5000):
             journeys[merges.get(person, person)].append((stamp, name, pk))
         return journeys
-    traits = (
-        dict(Person.objects.filter(product=product).values_list("pk", "traits"))
-        if conditions.uses_traits(where)
-        else {}
-    )
+    traits = conditions.traits_for(product.pk, where)
     with_properties = events.values_list("timestamp", "person_id", "name", "pk", "properties")
     for stamp, person, name, pk, properties in with_properties.iterator(chunk_size=5000):
         canonical = merges.get(person, person)
