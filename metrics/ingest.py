@@ -53,7 +53,7 @@ class Refusal:
         return body
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     """A valid message, normalized; ``timestamp`` is already corrected for the client's clock."""
 
@@ -70,10 +70,6 @@ class Message:
     properties: dict[str, Any] = field(default_factory=dict)
     traits: dict[str, Any] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
-    # The same three as JSON text, made once while checking the size; the COPY path writes them.
-    properties_json: str = "{}"
-    traits_json: str = "{}"
-    context_json: str = "{}"
 
 
 @dataclass
@@ -159,9 +155,11 @@ def parse_segment(body: Any, *, path_type: str, received_at: datetime) -> Parsed
         batch = body.get("batch")
         if not isinstance(batch, list):
             raise RequestError("invalid_batch", "batch must be a list of messages.")
-        shared_sent_at = body.get("sentAt")
+        shared_sent_at = _shared_timestamp(body, "sentAt")
         if isinstance(body.get("context"), dict):
             shared_context = body["context"]
+            if _NUL in encode_json(shared_context):
+                raise RequestError("invalid_field", "context contains a NUL character.")
         items = [(msg, None) for msg in batch]
     else:
         shared_sent_at = None
@@ -185,7 +183,7 @@ def parse_segment(body: Any, *, path_type: str, received_at: datetime) -> Parsed
 def _segment_message(
     raw: Any,
     forced_type: str | None,
-    shared_sent_at: Any,
+    shared_sent_at: datetime | _Invalid | None,
     shared_context: dict,
     received_at: datetime,
 ) -> Message:
@@ -210,19 +208,23 @@ def _segment_message(
     if kind == "identify" and isinstance(context.get("traits"), dict):
         traits = {**context["traits"], **traits}  # RudderStack sends traits in context.traits
     name = _name(raw, kind)
-    encoded = {
-        key: _dump(value, key)
-        for key, value in (("properties", properties), ("traits", traits), ("context", context))
-    }
-    rest = _dump({k: v for k, v in raw.items() if k not in encoded}, "message")
-    if len(rest) + sum(len(text) for text in encoded.values()) > MAX_MESSAGE_BYTES:
+    # The message as sent, encoded once: for its size, and for what jsonb can't hold.
+    encoded = encode_json(raw)
+    if _NUL in encoded:
+        for key, value in (("properties", properties), ("traits", traits), ("context", context)):
+            if _NUL in encode_json(value):
+                raise _Invalid("invalid_field", f"{key} contains a NUL character.")
+        raise _Invalid("invalid_field", "message contains a NUL character.")
+    if len(encoded) > MAX_MESSAGE_BYTES:
         raise _Invalid("message_too_large", f"The message is over {MAX_MESSAGE_BYTES // 1024} KB.")
     timestamp = _timestamp(raw, "timestamp")
     if timestamp is None:
         timestamp = _timestamp(raw, "originalTimestamp")
     sent_at = _timestamp(raw, "sentAt")
     if sent_at is None and shared_sent_at is not None:
-        sent_at = _timestamp({"sentAt": shared_sent_at}, "sentAt")
+        if isinstance(shared_sent_at, _Invalid):  # refuses each message that relies on it
+            raise _Invalid(shared_sent_at.code, shared_sent_at.reason)
+        sent_at = shared_sent_at
     return Message(
         message_id=_message_id(raw.get("messageId")),
         type=kind,
@@ -237,9 +239,6 @@ def _segment_message(
         properties=properties,
         traits=traits,
         context=context,
-        properties_json=encoded["properties"].decode(),
-        traits_json=encoded["traits"].decode(),
-        context_json=encoded["context"].decode(),
     )
 
 
@@ -371,16 +370,17 @@ def _excerpt(raw: Any) -> str:
         return repr(raw)[:500]
 
 
-def _dump(value: Any, key: str) -> bytes:
-    """``value`` as compact JSON; refuses what PostgreSQL's jsonb can't hold (NUL characters)."""
+# A NUL character as JSON writes it: PostgreSQL's jsonb refuses it.
+_NUL = b"\\u0000"
+
+
+def encode_json(value: Any) -> bytes:
+    """``value`` as compact JSON."""
     try:
-        encoded = orjson.dumps(value)
+        return orjson.dumps(value)
     except orjson.JSONEncodeError:
         # e.g. an integer beyond 64 bits: the standard encoder takes it, jsonb stores it
-        encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
-    if b"\\u0000" in encoded:
-        raise _Invalid("invalid_field", f"{key} contains a NUL character.")
-    return encoded
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def _identifier(raw: dict, key: str) -> str:
@@ -418,6 +418,15 @@ def _name(raw: dict, kind: str) -> str:
     if len(value) > MAX_NAME or "\x00" in value:
         raise _Invalid("invalid_field", f"{key} must be at most {MAX_NAME} characters.")
     return value
+
+
+def _shared_timestamp(raw: dict, key: str) -> datetime | _Invalid | None:
+    """A batch-wide timestamp, parsed once; if it is invalid, the refusal of each message that
+    relies on it."""
+    try:
+        return _timestamp(raw, key)
+    except _Invalid as invalid:
+        return invalid
 
 
 def _timestamp(raw: dict, key: str) -> datetime | None:

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import datetime
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.backends.signals import connection_created
+from django.db.models import Model
 
 
 @functools.cache
@@ -102,3 +104,32 @@ def _preparing_cursor_class() -> type:
             super()._send_query_prepared(name, pgq, **kwargs)
 
     return PreparingCursor
+
+
+def joined_columns(*aliased: tuple[type[Model], str]) -> str:
+    """The SELECT list of every concrete column of each ``(model, table alias)``, in order.
+
+    With :func:`joined_instances`, a fixed statement written once (and prepared by
+    :func:`prepared_cursor`) reads joined rows as model instances without the ORM compiling a
+    query on each request.
+    """
+    return ", ".join(
+        f'{alias}."{field.column}"' for model, alias in aliased for field in _fields(model)
+    )
+
+
+def joined_instances(row: Sequence[Any], models: Sequence[type[Model]], *, using: str) -> list:
+    """Split one row read with :func:`joined_columns` into an instance per model (``from_db``);
+    a model whose columns are all NULL (a LEFT JOIN that found nothing) gives None."""
+    instances, at = [], 0
+    for model in models:
+        names = [field.attname for field in _fields(model)]
+        values = row[at : at + len(names)]
+        at += len(names)
+        present = any(value is not None for value in values)
+        instances.append(model.from_db(using, names, values) if present else None)
+    return instances
+
+
+def _fields(model: type[Model]) -> list:
+    return model._meta.concrete_fields  # type: ignore[return-value]

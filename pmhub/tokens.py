@@ -13,14 +13,14 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db import connection, models, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from pmhub.audit import audit_record
 from pmhub.capabilities import Action, role_can
 from pmhub.errors import ApplicationError
 from pmhub.models import ApiToken, Membership, Workspace
-from pmhub.postgres import prepared_cursor
+from pmhub.postgres import joined_columns, joined_instances, prepared_cursor
 
 User = get_user_model()
 
@@ -113,18 +113,10 @@ _AUTH_MODELS = (ApiToken, User, Workspace, Membership)
 
 @functools.cache
 def _auth_sql() -> str:
-    def columns(model: type[models.Model], alias: str) -> list[str]:
-        return [f'{alias}."{field.column}"' for field in model._meta.concrete_fields]
-
-    selected = [
-        *columns(ApiToken, "t"),
-        *columns(User, "u"),
-        *columns(Workspace, "w"),
-        *columns(Membership, "m"),
-    ]
+    columns = joined_columns((ApiToken, "t"), (User, "u"), (Workspace, "w"), (Membership, "m"))
     # Names from the models' metadata only; the one value is a parameter.
     return (
-        f"SELECT {', '.join(selected)} FROM {ApiToken._meta.db_table} t "  # noqa: S608
+        f"SELECT {columns} FROM {ApiToken._meta.db_table} t "  # noqa: S608
         f"JOIN {User._meta.db_table} u ON u.id = t.user_id "
         f"JOIN {Workspace._meta.db_table} w ON w.id = t.workspace_id "
         f"LEFT JOIN {Membership._meta.db_table} m "
@@ -141,18 +133,10 @@ def _token_with_membership(key_hash: str) -> ApiToken | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    alias = connection.alias
-    names = [[field.attname for field in m._meta.concrete_fields] for m in _AUTH_MODELS]
-    parts, at = [], 0
-    for fields in names:
-        parts.append(row[at : at + len(fields)])
-        at += len(fields)
-    token = ApiToken.from_db(alias, names[0], parts[0])
-    token.user = User.from_db(alias, names[1], parts[1])
-    token.workspace = Workspace.from_db(alias, names[2], parts[2])
-    membership = None
-    if parts[3][0] is not None:  # the LEFT JOIN found the user's membership
-        membership = Membership.from_db(alias, names[3], parts[3])
+    token, token.user, token.workspace, membership = joined_instances(
+        row, _AUTH_MODELS, using=connection.alias
+    )
+    if membership is not None:  # the LEFT JOIN found the user's membership
         membership.user, membership.workspace = token.user, token.workspace
     token.membership = membership  # type: ignore[attr-defined]
     return token

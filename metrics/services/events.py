@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-import weakref
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection, transaction
+import orjson
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from psycopg.types.json import set_json_dumps
 
-from metrics.ingest import Message, Refusal
+from metrics.buckets import utc_day
+from metrics.ingest import Message, Refusal, encode_json
 from metrics.models import (
     DirtyDay,
     Event,
@@ -24,6 +25,7 @@ from metrics.models import (
     Rejection,
     Rollup,
 )
+from metrics.pg_compute import array
 from pmhub.models import Product
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -53,14 +55,13 @@ def events_store(
     the product already has, and marks the (product, day) buckets they touch for recompute.
     Returns once everything is committed.
     """
-    nested = connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Never hang a client: a blocked or stuck write fails fast and becomes a 503 retry.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL lock_timeout = '3s'; SET LOCAL statement_timeout = '15s'")
         if messages and connection.vendor == "postgresql" and not orm_path:
-            _store_postgresql(product, messages, nested=nested)
+            _store_postgresql(product, messages)
         elif messages:
             persons = _resolve_persons(product, messages)
             _apply_traits(messages, persons)
@@ -130,6 +131,16 @@ def _resolve_persons(product: Product, messages: list[Message]) -> dict[Key, int
             ],
             ignore_conflicts=True,  # a concurrent batch may have created the same id first
         )
+    return _linked(product, messages, persons, wanted)
+
+
+def _linked(
+    product: Product, messages: list[Message], persons: dict[Key, int], wanted: set[Key]
+) -> dict[Key, int]:
+    """``persons`` completed with the ids created just before (by this batch or a concurrent
+    one), after merging the persons that a message says are one."""
+    missing = wanted - persons.keys()
+    if missing:
         persons.update(_lookup(product, missing))
     links = [
         key_pair
@@ -243,75 +254,67 @@ def dirty_days_mark(product: Product, days: set) -> None:
 
 
 # --- PostgreSQL fast path -------------------------------------------------------------------------
-# The same behaviour as the ORM path above, set-based: the batch is COPYed into a temporary table
-# and identities, persons, events and dirty days are written by a handful of INSERT ... SELECT
-# statements, so a 500-event batch costs a few round trips instead of thousands of parameters.
+# The same behaviour as the ORM path above in a few round trips: one statement finds or creates
+# the persons of every id in the batch (and draws the events' ids), one records the pending events
+# and their days, and the events go straight into their table with COPY. COPY cannot skip a
+# messageId the product already has; a batch holding one (a client's retry) fails at it and is
+# stored again through a buffer and INSERT ... ON CONFLICT DO NOTHING, which can.
+# Identities are looked up with correlated scalar subqueries, which PostgreSQL runs as one index
+# probe per id: a join would let the planner, which may have stale statistics on a product's
+# identities, read all of them instead.
 
-_BUFFER_COLUMNS = (
-    "ordinal, message_id, type, name, user_id, anonymous_id, previous_id, timestamp, "
+_RESOLVE = """
+WITH wanted AS MATERIALIZED (
+    SELECT k.kind, k.value, (
+        SELECT i.person_id FROM metrics_identity AS i
+        WHERE i.product_id = %(product)s AND i.kind = k.kind AND i.value = k.value
+    ) AS person_id
+    FROM json_to_recordset(%(keys)s::json) AS k(kind text, value text)
+), new AS MATERIALIZED (
+    SELECT kind, value, nextval(pg_get_serial_sequence('metrics_person', 'id')) AS person_id
+    FROM wanted WHERE person_id IS NULL
+), persons AS (
+    INSERT INTO metrics_person (id, product_id, traits, created_at)
+    SELECT person_id, %(product)s, '{}'::jsonb, now() FROM new
+), created AS (
+    -- A concurrent batch may have created the same id first: it is read again afterwards.
+    INSERT INTO metrics_identity (product_id, kind, value, person_id)
+    SELECT %(product)s, kind, value, person_id FROM new
+    ON CONFLICT (product_id, kind, value) DO NOTHING
+    RETURNING kind, value, person_id
+)
+SELECT kind, value, person_id FROM wanted WHERE person_id IS NOT NULL
+UNION ALL
+SELECT kind, value, person_id FROM created;
+SELECT nextval(pg_get_serial_sequence('metrics_event', 'id')) FROM generate_series(1, %(events)s);
+"""
+# Stored events wait in metrics_pendingevents for the next recompute and mark their days (which
+# need no rebuild: their events are added). The savepoint lets a failed COPY leave no trace.
+_MARK_PENDING = """
+SAVEPOINT ingest_events;
+INSERT INTO metrics_pendingevents (product_id, event_ids, created_at)
+VALUES (%(product)s, %(ids)s::jsonb, now());
+INSERT INTO metrics_dirtyday (product_id, day, marked_at, rebuild)
+SELECT %(product)s, day, now(), false FROM unnest(%(days)s::date[]) AS day
+ON CONFLICT (product_id, day) DO NOTHING;
+"""
+_EVENT_COLUMNS = (
+    "id, product_id, message_id, type, name, person_id, user_id, anonymous_id, timestamp, "
     "original_timestamp, sent_at, received_at, properties, traits, context"
 )
-_CREATE_BUFFERS = """
-CREATE TEMP TABLE IF NOT EXISTS ingest_buffer (
-    ordinal integer, message_id text, type text, name text, user_id text, anonymous_id text,
-    previous_id text, timestamp timestamptz, original_timestamp timestamptz, sent_at timestamptz,
-    received_at timestamptz, properties jsonb, traits jsonb, context jsonb
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS ingest_new_identity (kind text, value text, person_id bigint)
-    ON COMMIT DELETE ROWS;
--- Empty already after a commit; emptied here too for a caller's enclosing transaction
--- (TRUNCATE, not DELETE: dead rows of a long transaction would make every batch slower).
-TRUNCATE ingest_buffer, ingest_new_identity;
+# The retry path: the buffer has the events' columns; created once per connection and emptied by
+# every commit, and here too, for a caller's transaction that stored a batch through it already.
+_CREATE_BUFFER = """
+CREATE TEMP TABLE IF NOT EXISTS ingest_buffer
+    (LIKE metrics_event INCLUDING DEFAULTS) ON COMMIT DELETE ROWS;
+TRUNCATE ingest_buffer;
 """
-_BUFFER_KEYS = """
-    SELECT 'user' AS kind, user_id AS value FROM ingest_buffer WHERE user_id <> ''
-    UNION SELECT 'anonymous', anonymous_id FROM ingest_buffer WHERE anonymous_id <> ''
-    UNION SELECT 'user', previous_id FROM ingest_buffer WHERE previous_id <> ''
-"""
-_NEW_IDENTITIES = f"""
-INSERT INTO ingest_new_identity (kind, value, person_id)
-SELECT k.kind, k.value, nextval(pg_get_serial_sequence('metrics_person', 'id'))
-FROM ({_BUFFER_KEYS}) AS k
-WHERE NOT EXISTS (
-    SELECT 1 FROM metrics_identity AS i
-    WHERE i.product_id = %(product)s AND i.kind = k.kind AND i.value = k.value
-);
-INSERT INTO metrics_person (id, product_id, traits, created_at)
-SELECT person_id, %(product)s, '{{}}'::jsonb, now() FROM ingest_new_identity;
-INSERT INTO metrics_identity (product_id, kind, value, person_id)
-SELECT %(product)s, kind, value, person_id FROM ingest_new_identity
-ON CONFLICT (product_id, kind, value) DO NOTHING;
-"""  # noqa: S608 - constant text
-# Ids that one message says are one person, but that are still two persons.
-_PENDING_LINKS = """
-SELECT DISTINCT b.link_kind, b.link_value, b.user_id
-FROM (
-    SELECT 'anonymous' AS link_kind, anonymous_id AS link_value, user_id FROM ingest_buffer
-    WHERE anonymous_id <> '' AND user_id <> ''
-    UNION ALL
-    SELECT 'user', previous_id, user_id FROM ingest_buffer WHERE previous_id <> '' AND user_id <> ''
-) AS b
-JOIN metrics_identity AS l
-    ON l.product_id = %(product)s AND l.kind = b.link_kind AND l.value = b.link_value
-JOIN metrics_identity AS u
-    ON u.product_id = %(product)s AND u.kind = 'user' AND u.value = b.user_id
-WHERE l.person_id <> u.person_id
-"""
-# The stored events (duplicates skipped) wait in metrics_pendingevents for the next recompute,
-# and mark their days (which need no rebuild: their events are added).
-_INSERT_EVENTS = """
+_INSERT_NEW = f"""
 WITH stored AS (
-INSERT INTO metrics_event (product_id, message_id, type, name, person_id, user_id, anonymous_id,
-    timestamp, original_timestamp, sent_at, received_at, properties, traits, context)
-SELECT %(product)s, b.message_id, b.type, b.name, i.person_id, b.user_id, b.anonymous_id,
-    b.timestamp, b.original_timestamp, b.sent_at, b.received_at, b.properties, b.traits, b.context
-FROM ingest_buffer AS b
-JOIN metrics_identity AS i ON i.product_id = %(product)s
-    AND i.kind = CASE WHEN b.user_id <> '' THEN 'user' ELSE 'anonymous' END
-    AND i.value = CASE WHEN b.user_id <> '' THEN b.user_id ELSE b.anonymous_id END
-ORDER BY b.ordinal
-ON CONFLICT (product_id, message_id) DO NOTHING
-RETURNING id, timestamp
+    INSERT INTO metrics_event ({_EVENT_COLUMNS})
+    SELECT {_EVENT_COLUMNS} FROM ingest_buffer ORDER BY id
+    ON CONFLICT (product_id, message_id) DO NOTHING
+    RETURNING id, timestamp
 ), pending AS (
     INSERT INTO metrics_pendingevents (product_id, event_ids, created_at)
     SELECT %(product)s, jsonb_agg(id), now() FROM stored HAVING COUNT(*) > 0
@@ -319,60 +322,83 @@ RETURNING id, timestamp
 INSERT INTO metrics_dirtyday (product_id, day, marked_at, rebuild)
 SELECT DISTINCT %(product)s, (timestamp AT TIME ZONE 'UTC')::date, now(), false FROM stored
 ON CONFLICT (product_id, day) DO NOTHING;
-"""
+"""  # noqa: S608 - constant text
 
 
-# Connections whose temporary buffer tables exist (created by a committed transaction).
-_HAS_BUFFERS: weakref.WeakSet = weakref.WeakSet()
+def _found_or_created(product: Product, wanted: set[Key], events: int) -> tuple[dict, list[int]]:
+    """The persons of the ``wanted`` ids (new ones created) and ``events`` fresh event ids."""
+    keys = orjson.dumps([{"kind": kind, "value": value} for kind, value in wanted]).decode()
+    with connection.cursor() as cursor:
+        cursor.execute(_RESOLVE, {"product": product.pk, "keys": keys, "events": events})
+        persons = {(kind, value): person for kind, value, person in cursor.fetchall()}
+        cursor.nextset()
+        ids = [row[0] for row in cursor.fetchall()]
+    return persons, ids
 
 
-def _store_postgresql(product: Product, messages: list[Message], *, nested: bool) -> None:
-    """Write ``messages`` with COPY and set-based SQL (inside the caller's transaction).
-
-    The buffer tables are created once per connection and emptied by every commit; only a
-    ``nested`` call (inside a caller's transaction, which may hold an earlier batch) empties
-    them itself, as a rolled-back creation may not have left them either.
-    """
-    params = {"product": product.pk}
-    raw = connection.connection  # psycopg 3: COPY is not reachable through Django's cursor
-    if nested or raw not in _HAS_BUFFERS:
+def _store_postgresql(product: Product, messages: list[Message]) -> None:
+    """Write ``messages`` with their persons, COPY and a few statements (in the caller's
+    transaction); a messageId the product has already is skipped."""
+    firsts: dict[str, Message] = {}  # a messageId twice in the batch: its first message
+    for message in messages:
+        firsts.setdefault(message.message_id, message)
+    wanted = {key for message in messages for key in _keys(message)}
+    persons, ids = _found_or_created(product, wanted, len(firsts))
+    persons = _linked(product, messages, persons, wanted)
+    _apply_traits(messages, persons)
+    rows = [
+        (
+            event_id,
+            product.pk,
+            m.message_id,
+            m.type,
+            m.name,
+            persons[_primary_key(m)],
+            m.user_id,
+            m.anonymous_id,
+            m.timestamp,
+            m.original_timestamp,
+            m.sent_at,
+            m.received_at,
+            m.properties,
+            m.traits,
+            m.context,
+        )
+        for event_id, m in zip(ids, firsts.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _MARK_PENDING,
+            {
+                "product": product.pk,
+                "ids": orjson.dumps(ids).decode(),
+                "days": array(sorted({utc_day(m.timestamp) for m in firsts.values()})),
+            },
+        )
+    try:
+        _copy("metrics_event", rows)
+    except IntegrityError as error:
+        diag = getattr(error.__cause__, "diag", None)  # psycopg's error, which Django wrapped
+        if diag is None or diag.constraint_name != "event_unique_message_per_product":
+            raise
         with connection.cursor() as cursor:
-            cursor.execute(_CREATE_BUFFERS)
-        if not nested:
-            transaction.on_commit(functools.partial(_HAS_BUFFERS.add, raw))
-    with (
-        raw.cursor() as cursor,
-        cursor.copy(f"COPY ingest_buffer ({_BUFFER_COLUMNS}) FROM STDIN") as copy,
-    ):
-        for ordinal, m in enumerate(messages):
-            copy.write_row(
-                (
-                    ordinal,
-                    m.message_id,
-                    m.type,
-                    m.name,
-                    m.user_id,
-                    m.anonymous_id,
-                    m.previous_id,
-                    m.timestamp,
-                    m.original_timestamp,
-                    m.sent_at,
-                    m.received_at,
-                    m.properties_json,
-                    m.traits_json,
-                    m.context_json,
-                )
-            )
-    with connection.cursor() as cursor:
-        # One round trip: the new identities' statements, then the links query's rows.
-        cursor.execute(_NEW_IDENTITIES + _PENDING_LINKS, params)
-        while cursor.nextset():
-            pass
-        links = [((kind, value), ("user", user_id)) for kind, value, user_id in cursor.fetchall()]
-    if links:
-        _merge(product, links, {key for pair in links for key in pair})
-    identifies = [m for m in messages if m.type == "identify" and m.traits]
-    if identifies:
-        _apply_traits(identifies, _lookup(product, {_primary_key(m) for m in identifies}))
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT_EVENTS, params)
+            cursor.execute("ROLLBACK TO SAVEPOINT ingest_events;" + _CREATE_BUFFER)
+        _copy("ingest_buffer", rows)
+        with connection.cursor() as cursor:
+            cursor.execute(_INSERT_NEW, {"product": product.pk})
+
+
+# Binary COPY: psycopg's C dumpers write ids and times as PostgreSQL stores them, which the
+# server then reads without parsing text (a 500-event batch: 1.9 ms against 2.8 ms as text).
+_EVENT_TYPES = ["int8", "int8", *["text"] * 3, "int8", *["text"] * 2, *["timestamptz"] * 4]
+_EVENT_TYPES += ["jsonb"] * 3
+
+
+def _copy(table: str, rows: list[tuple]) -> None:
+    raw = connection.connection  # psycopg 3: COPY is not reachable through Django's cursor
+    with connection.wrap_database_errors, raw.cursor() as cursor:
+        set_json_dumps(encode_json, cursor)  # this cursor only: Django's own stay as they are
+        with cursor.copy(f"COPY {table} ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(_EVENT_TYPES)
+            for row in rows:
+                copy.write_row(row)

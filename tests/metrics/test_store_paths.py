@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 
 from metrics.ingest import parse_segment
-from metrics.models import DirtyDay, Event, Person, PersonMerge
+from metrics.models import DirtyDay, Event, PendingEvents, Person, PersonMerge
 from metrics.services.events import events_store
 from pmhub import services
 
@@ -94,3 +94,38 @@ def test_copy_path_and_orm_path_store_the_same(tenant_a):
     assert len(fast_state["events"]) == 480
     assert fast_state == orm_state
     assert len(fast_state["persons"]) < 30  # identities really were merged
+
+
+def test_a_retried_batch_with_new_messages_stores_only_the_new_ones_in_order(tenant_a):
+    """COPY stops at a messageId the product has; the batch is then stored skipping those."""
+
+    def store(*numbers: int) -> None:
+        batch = [
+            {
+                "type": "track",
+                "event": "Used",
+                "userId": f"u{n % 3}",
+                "messageId": f"m{n}",
+                "timestamp": (RECEIVED - timedelta(days=n)).isoformat(),
+            }
+            for n in numbers
+        ]
+        parsed = parse_segment({"batch": batch}, path_type="batch", received_at=RECEIVED)
+        events_store(product=tenant_a.product, messages=parsed.messages, refusals=[])
+
+    store(1, 2, 3)
+    store(6, 3, 7, 1, 6)  # two stored already, and one twice in the batch
+    store(2, 8)  # and again, in the same transaction as the retry before it
+
+    events = Event.objects.filter(product=tenant_a.product).order_by("id")
+    assert [e.message_id for e in events] == ["m1", "m2", "m3", "m6", "m7", "m8"]
+    pending = PendingEvents.objects.filter(product=tenant_a.product).order_by("id")
+    by_id = {e.id: e.message_id for e in events}
+    assert [[by_id[i] for i in p.event_ids] for p in pending] == [
+        ["m1", "m2", "m3"],
+        ["m6", "m7"],
+        ["m8"],
+    ]
+    days = set(DirtyDay.objects.filter(product=tenant_a.product).values_list("day", flat=True))
+    assert days == {(RECEIVED - timedelta(days=n)).date() for n in (1, 2, 3, 6, 7, 8)}
+    assert Person.objects.filter(product=tenant_a.product).count() == 3
