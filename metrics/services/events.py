@@ -11,7 +11,6 @@ import orjson
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
-from psycopg.types.json import set_json_dumps
 
 from metrics.buckets import utc_day
 from metrics.ingest import Message, Refusal, encode_json
@@ -346,10 +345,11 @@ def _store_postgresql(product: Product, messages: list[Message]) -> None:
     persons, ids = _found_or_created(product, wanted, len(firsts))
     persons = _linked(product, messages, persons, wanted)
     _apply_traits(messages, persons)
+    product_id = product.pk
     rows = [
         (
             event_id,
-            product.pk,
+            product_id,
             m.message_id,
             m.type,
             m.name,
@@ -360,9 +360,9 @@ def _store_postgresql(product: Product, messages: list[Message]) -> None:
             m.original_timestamp,
             m.sent_at,
             m.received_at,
-            m.properties,
-            m.traits,
-            m.context,
+            _JSONB_VERSION + encode_json(m.properties),
+            _JSONB_VERSION + encode_json(m.traits),
+            _JSONB_VERSION + encode_json(m.context),
         )
         for event_id, m in zip(ids, firsts.values(), strict=True)
     ]
@@ -390,15 +390,20 @@ def _store_postgresql(product: Product, messages: list[Message]) -> None:
 
 # Binary COPY: psycopg's C dumpers write ids and times as PostgreSQL stores them, which the
 # server then reads without parsing text (a 500-event batch: 1.9 ms against 2.8 ms as text).
+# jsonb's binary form is a version byte and the JSON text: the rows carry it ready-made, written
+# out as bytes, instead of psycopg's JSON dumper making it in Python for each value.
+_JSONB_VERSION = b"\x01"
 _EVENT_TYPES = ["int8", "int8", *["text"] * 3, "int8", *["text"] * 2, *["timestamptz"] * 4]
-_EVENT_TYPES += ["jsonb"] * 3
+_EVENT_TYPES += ["bytea"] * 3
 
 
 def _copy(table: str, rows: list[tuple]) -> None:
     raw = connection.connection  # psycopg 3: COPY is not reachable through Django's cursor
-    with connection.wrap_database_errors, raw.cursor() as cursor:
-        set_json_dumps(encode_json, cursor)  # this cursor only: Django's own stay as they are
-        with cursor.copy(f"COPY {table} ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(_EVENT_TYPES)
-            for row in rows:
-                copy.write_row(row)
+    with (
+        connection.wrap_database_errors,
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({_EVENT_COLUMNS}) FROM STDIN (FORMAT BINARY)") as copy,
+    ):
+        copy.set_types(_EVENT_TYPES)
+        for row in rows:
+            copy.write_row(row)
