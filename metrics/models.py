@@ -48,7 +48,10 @@ class Person(models.Model):
 
     workspace_lookup = "product__workspace"
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # No database constraint, as on Event: ingestion creates persons by the hundred per batch.
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     traits = models.JSONField(default=dict, blank=True)
     traits_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -62,7 +65,12 @@ class Identity(models.Model):
 
     workspace_lookup = "product__workspace"
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
+    # The unique key below leads with the product, so no index of its own (it only slowed the
+    # inserts, and drew the planner to read all of a product's identities); no database
+    # constraint, as on Event.
+    product = models.ForeignKey(
+        Product, on_delete=models.CASCADE, related_name="+", db_constraint=False, db_index=False
+    )
     kind = models.CharField(max_length=10)
     value = models.CharField(max_length=255)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="identities")

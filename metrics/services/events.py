@@ -262,7 +262,14 @@ def dirty_days_mark(product: Product, days: set) -> None:
 # probe per id: a join would let the planner, which may have stale statistics on a product's
 # identities, read all of them instead.
 
-_RESOLVE = """
+
+def _sequence(table: str) -> str:
+    # The id sequence's name, looked up once per statement (a subquery): looked up for every
+    # nextval(), it took 2.4 ms for 500 ids against 0.3 ms.
+    return f"(SELECT pg_get_serial_sequence('{table}', 'id'))::regclass"
+
+
+_RESOLVE = f"""
 WITH wanted AS MATERIALIZED (
     SELECT k.kind, k.value, (
         SELECT i.person_id FROM metrics_identity AS i
@@ -270,11 +277,11 @@ WITH wanted AS MATERIALIZED (
     ) AS person_id
     FROM json_to_recordset(%(keys)s::json) AS k(kind text, value text)
 ), new AS MATERIALIZED (
-    SELECT kind, value, nextval(pg_get_serial_sequence('metrics_person', 'id')) AS person_id
+    SELECT kind, value, nextval({_sequence("metrics_person")}) AS person_id
     FROM wanted WHERE person_id IS NULL
 ), persons AS (
     INSERT INTO metrics_person (id, product_id, traits, created_at)
-    SELECT person_id, %(product)s, '{}'::jsonb, now() FROM new
+    SELECT person_id, %(product)s, '{{}}'::jsonb, now() FROM new
 ), created AS (
     -- A concurrent batch may have created the same id first: it is read again afterwards.
     INSERT INTO metrics_identity (product_id, kind, value, person_id)
@@ -285,8 +292,8 @@ WITH wanted AS MATERIALIZED (
 SELECT kind, value, person_id FROM wanted WHERE person_id IS NOT NULL
 UNION ALL
 SELECT kind, value, person_id FROM created;
-SELECT nextval(pg_get_serial_sequence('metrics_event', 'id')) FROM generate_series(1, %(events)s);
-"""
+SELECT nextval({_sequence("metrics_event")}) FROM generate_series(1, %(events)s);
+"""  # noqa: S608 - constant text
 # Stored events wait in metrics_pendingevents for the next recompute and mark their days (which
 # need no rebuild: their events are added). The savepoint lets a failed COPY leave no trace.
 _MARK_PENDING = """

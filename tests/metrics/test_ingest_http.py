@@ -54,6 +54,22 @@ def test_the_same_message_id_in_two_products_is_two_events(source, tenant_b):
     assert Event.objects.filter(message_id="m1").count() == 2
 
 
+def test_deleting_a_product_deletes_its_events_persons_and_identities(source, tenant_b):
+    """The database no longer enforces these rows' product (ingestion writes them without the
+    per-row check): the product's deletion removes them, and only them."""
+    from metrics.services.write_keys import write_key_create
+    from pmhub.services import product_delete
+
+    _, other_key = write_key_create(product=tenant_b.product, actor=tenant_b.owner, name="b")
+    identify = {"type": "identify", "userId": "u1", "anonymousId": "a1", "messageId": "i1"}
+    for key in (source.key, other_key):
+        assert source.post("/v1/batch", {"batch": [track(1), identify]}, key=key).status_code == 200
+    product_delete(product=source.product, actor=source.tenant.owner)
+    for model in (Event, Person, Identity):
+        assert set(model.objects.values_list("product_id", flat=True)) == {tenant_b.product.pk}
+    assert Identity.objects.count() == 2 and Event.objects.count() == 2
+
+
 def test_write_key_in_the_body_works_and_an_unknown_key_is_401(source):
     body = {"batch": [track(1)], "writeKey": source.key}
     assert source.post("/v1/batch", body, key="").status_code == 200
