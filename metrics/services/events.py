@@ -50,8 +50,8 @@ def events_store(
     ``orm_path=True``, which the tests use to prove both paths store the same) through the ORM.
 
     Resolves every message to a person (creating persons for new ids, merging persons that
-    identify/alias shows are one), inserts the events in one statement that skips messageIds
-    the product already has, and marks the (product, day) buckets they touch for recompute.
+    identify/alias shows are one), inserts the events, skipping messageIds the product already
+    has, and marks the (product, day) buckets they touch for recompute.
     Returns once everything is committed.
     """
     with transaction.atomic():
