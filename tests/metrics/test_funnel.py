@@ -204,3 +204,41 @@ def test_deleting_a_funnel_or_its_product_deletes_its_entries(source):
     assert [e.metric_id for e in entries.all()] == [b.pk] * 3
     product_delete(product=source.product, actor=source.tenant.owner)
     assert not FunnelDay.objects.exists()
+
+
+def test_the_funnel_entries_migration_marks_every_day_of_products_with_a_funnel(tenant_a, tenant_b):
+    """Migration 0015 starts the entries empty, so it has every computed day of a product with a
+    funnel rebuilt (which writes them); other products are left alone."""
+    import importlib
+    from datetime import date
+
+    from django.db import connection
+
+    from metrics.models import DirtyDay, Rollup
+
+    migration = importlib.import_module("metrics.migrations.0015_funnel_day")
+    metric_create(
+        product=tenant_a.product,
+        actor=tenant_a.owner,
+        key="checkout",
+        name="Checkout",
+        kind="funnel",
+        steps=["Signed Up", "Paid"],
+        conversion_window_hours=24,
+    )
+    for product in (tenant_a.product, tenant_b.product):
+        for day, person, source in ((1, 1, "any"), (2, 1, "any"), (2, 2, "any"), (3, 1, "paid")):
+            Rollup.objects.create(
+                product=product, source=source, day=date(2026, 11, day), person_id=person, events=1
+            )
+    # A day already waiting to have its events added must be rebuilt instead.
+    DirtyDay.objects.create(product=tenant_a.product, day=date(2026, 11, 2), rebuild=False)
+    with connection.schema_editor() as editor:
+        migration.rebuild_funnel_days(None, editor)
+    marks = DirtyDay.objects.order_by("product_id", "day").values_list(
+        "product_id", "day", "rebuild"
+    )
+    assert list(marks) == [
+        (tenant_a.product.pk, date(2026, 11, 1), True),
+        (tenant_a.product.pk, date(2026, 11, 2), True),
+    ]
