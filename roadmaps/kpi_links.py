@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from typing import cast
 
 from django.db.models import F
-from django.urls import reverse
 
 from metrics.links import KpiLink
 from metrics.models import Metric
@@ -35,15 +34,11 @@ def key_result_links(metrics: Sequence[Metric]) -> dict[int, list[KpiLink]]:
     links: dict[int, list[KpiLink]] = defaultdict(list)
     for key_result in found:
         objective = key_result.objective
-        if objective.product is not None:
-            tree = reverse("roadmaps:product-objectives", args=[objective.product.slug])
-        else:
-            tree = reverse("roadmaps:objectives")
         links[cast(int, key_result.metric_id)].append(
             KpiLink(
                 kind="Key result",
                 title=key_result.title,
-                url=f"{tree}#key-result-{key_result.pk}",
+                url=f"{objective.tree_url()}#key-result-{key_result.pk}",
                 belongs_to=objective.title,
             )
         )

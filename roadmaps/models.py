@@ -11,6 +11,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 
 from pmhub.models import Product, Workspace
 
@@ -83,6 +84,12 @@ class Objective(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def tree_url(self) -> str:
+        """The OKR tree this objective is shown on: its product's, or the company's."""
+        if self.product is not None:
+            return reverse("roadmaps:product-objectives", args=[self.product.slug])
+        return reverse("roadmaps:objectives")
 
     def elapsed(self, today: date) -> float:
         """The share of the period gone by on ``today``: 0 before it starts, 1 once it ended."""

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from pmhub.capabilities import Action
 from pmhub.errors import ApplicationError
@@ -18,7 +17,6 @@ from pmhub.models import Product
 from pmhub.selectors import product_get
 from pmhub.tenancy import WorkspaceHttpRequest, workspace_view
 from roadmaps import selectors
-from roadmaps.models import Objective
 from roadmaps.services.okrs import (
     key_result_create,
     key_result_update,
@@ -55,12 +53,6 @@ def _tree(request: WorkspaceHttpRequest, product: Product | None) -> HttpRespons
     return render(request, "roadmaps/objectives.html", context)
 
 
-def _tree_url(objective: Objective) -> str:
-    if objective.product is not None:
-        return reverse("roadmaps:product-objectives", args=[objective.product.slug])
-    return reverse("roadmaps:objectives")
-
-
 def _form_page(request: WorkspaceHttpRequest, context: dict[str, Any]) -> HttpResponse:
     return render(request, "roadmaps/okr_form.html", context)
 
@@ -87,7 +79,7 @@ def objective_create_view(request: WorkspaceHttpRequest) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, f"Objective “{objective.title}” was created.")
-            return redirect(_tree_url(objective))
+            return redirect(objective.tree_url())
     return _form_page(request, {"form": form, "title": "New objective"})
 
 
@@ -102,7 +94,7 @@ def objective_edit_view(request: WorkspaceHttpRequest, pk: int) -> HttpResponse:
             add_service_error(form, error)
         else:
             messages.success(request, f"Objective “{objective.title}” was saved.")
-            return redirect(_tree_url(objective))
+            return redirect(objective.tree_url())
     return _form_page(
         request, {"form": form, "title": f"Edit “{objective.title}”", "objective": objective}
     )
@@ -120,7 +112,7 @@ def key_result_create_view(request: WorkspaceHttpRequest, pk: int) -> HttpRespon
             add_service_error(form, error)
         else:
             messages.success(request, f"Key result added to “{objective.title}”.")
-            return redirect(_tree_url(objective))
+            return redirect(objective.tree_url())
     return _form_page(
         request,
         {"form": form, "title": f"New key result of “{objective.title}”", "objective": objective},
@@ -139,7 +131,7 @@ def key_result_edit_view(request: WorkspaceHttpRequest, pk: int) -> HttpResponse
             add_service_error(form, error)
         else:
             messages.success(request, f"Key result “{key_result.title}” was saved.")
-            return redirect(_tree_url(objective))
+            return redirect(objective.tree_url())
     return _form_page(
         request,
         {"form": form, "title": f"Edit “{key_result.title}”", "objective": objective},
