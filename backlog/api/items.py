@@ -517,7 +517,7 @@ class ScoreOrderSerializer(serializers.Serializer):
 )
 class ApplyScoreOrderView(ProductActionView):
     """Make the manual order the score order: highest score first, unscored items after in
-    their current order. A 400 while the scores are being recomputed for a new framework."""
+    their current order. A 409 while the scores are being recomputed for a new framework."""
 
     serializer_class = ScoreOrderSerializer
     capabilities = {"POST": Action.BACKLOG_EDIT}

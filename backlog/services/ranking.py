@@ -111,8 +111,11 @@ def items_apply_score_order(*, product: Product, actor: User) -> int:
     current order). Returns how many items it ranked. Records ``backlog.score_order_applied``."""
     settings = settings_for(product, lock=True)
     if settings.scores_stale:
+        # The request is fine; the backlog's state is not ready for it yet (retry later).
         raise ApplicationError(
-            "Scores are being recomputed for the new framework; try again in a moment."
+            "Scores are being recomputed for the new framework; try again in a moment.",
+            code="scores_stale",
+            status_code=409,
         )
     ids = list(
         Item.objects.filter(product=product).order_by(*_score_order()).values_list("pk", flat=True)

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from backlog.models import Item, ItemHistory, Status
+from backlog.models import BacklogSettings, Item, ItemHistory, Status
 from backlog.services.fields import custom_field_create, label_create
 from backlog.services.items import item_create, item_update
 from pmhub import services
@@ -643,6 +643,16 @@ def test_apply_score_order_makes_the_manual_order_the_score_order(acme):
 def test_apply_score_order_takes_no_input(acme):
     before = backlog_snapshot(acme.workspace)
     assert _post(acme, "item-score-order", acme.product.pk, body={"x": 1}).status_code == 400
+    assert backlog_snapshot(acme.workspace) == before
+
+
+def test_apply_score_order_while_scores_are_recomputed_is_a_409_that_changes_nothing(acme):
+    BacklogSettings.objects.filter(product=acme.product).update(scores_stale=True)
+    before = backlog_snapshot(acme.workspace)
+    response = _post(acme, "item-score-order", acme.product.pk)
+    assert response.status_code == 409
+    assert response.json()["code"] == "scores_stale"
+    assert "being recomputed" in response.json()["message"]
     assert backlog_snapshot(acme.workspace) == before
 
 
