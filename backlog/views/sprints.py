@@ -42,7 +42,14 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PLAN_BODY = "backlog/sprint_plan.html#plan-body"
 # The planning page lists this many backlog items at most; the text filter finds the others.
 PLAN_LIMIT = 200
-NOTE_FIELDS = ("review", "went_well", "to_improve", "actions")
+# The review and the retrospective's three notes, as the sprint page heads them.
+NOTE_SECTIONS = (
+    ("review", "Review"),
+    ("went_well", "Went well"),
+    ("to_improve", "To improve"),
+    ("actions", "Actions"),
+)
+NOTE_FIELDS = tuple(field for field, _ in NOTE_SECTIONS)
 
 
 # --- Forms: shape only; the sprint services enforce the rules ------------------------------------
@@ -255,6 +262,7 @@ def _sprint_page(
         "burndown": None,
         "editor": editor,
         "close_form": None,
+        "notes": [(field, heading, getattr(sprint, field)) for field, heading in NOTE_SECTIONS],
         "notes_form": notes_form,
         "close_open": close_form is not None,
         "notes_open": notes_form is not None,

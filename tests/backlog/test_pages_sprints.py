@@ -359,6 +359,8 @@ def test_viewers_see_the_sprint_without_controls(team):
 def test_notes_are_saved_any_time_and_shown_as_sanitized_markdown(team):
     sprint = _close_first(team)
     url = _url("backlog:sprint-notes", team, sprint)
+    blank = _get(team, "backlog:sprint", sprint, role=Role.VIEWER)
+    assert blank.count("Nothing written yet.") == 4
     body = {
         "review": "Demoed **invites**<script>alert(1)</script>",
         "went_well": "Pairing",
@@ -370,8 +372,15 @@ def test_notes_are_saved_any_time_and_shown_as_sanitized_markdown(team):
     saved = _fresh(sprint)
     assert (saved.went_well, saved.actions) == ("Pairing", "- Split stories")
     html = _get(team, "backlog:sprint", sprint, role=Role.VIEWER)
-    assert "<strong>invites</strong>" in html and "<script>alert" not in html
-    assert "<li>Split stories</li>" in html
+    assert "<script>alert" not in html and "Nothing written yet." not in html
+    shown = {
+        "review": "<strong>invites</strong>",
+        "went_well": "Pairing",
+        "to_improve": "Estimates",
+        "actions": "<li>Split stories</li>",
+    }
+    for field, text in shown.items():  # each note under its own heading
+        assert text in html.split(f'data-testid="note-{field}">', 1)[1].split("</div>", 1)[0]
 
 
 def test_notes_too_long_are_refused_on_their_field(team):
