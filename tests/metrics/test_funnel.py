@@ -20,6 +20,20 @@ def _track(user: str, event: str, when: str, n: int) -> dict:
     }
 
 
+def _funnel(product, owner, key: str, steps=("Signed Up", "Paid"), hours: int = 24, **fields):
+    """Define funnel ``key`` on ``product``: ``steps`` within ``hours``."""
+    return metric_create(
+        product=product,
+        actor=owner,
+        key=key,
+        name=fields.pop("name", key),
+        kind="funnel",
+        steps=list(steps),
+        conversion_window_hours=hours,
+        **fields,
+    )
+
+
 def test_funnel_counts_ordered_steps_inside_the_window(source):
     journeys = [
         ("ann", ["Signed Up", "Activated", "Paid"], ["02T10:00", "02T11:00", "03T09:00"]),
@@ -33,14 +47,8 @@ def test_funnel_counts_ordered_steps_inside_the_window(source):
             n += 1
             batch.append(_track(user, event, when, n))
     assert source.post("/v1/batch", {"batch": batch}).status_code == 200
-    metric_create(
-        product=source.product,
-        actor=source.tenant.owner,
-        key="activation",
-        name="Activation",
-        kind="funnel",
-        steps=["Signed Up", "Activated", "Paid"],
-        conversion_window_hours=72,
+    _funnel(
+        source.product, source.tenant.owner, "activation", ["Signed Up", "Activated", "Paid"], 72
     )
     recompute(source.product, None)
     point = MetricPoint.objects.get(metric__key="activation", interval="day", bucket="2026-11-02")
@@ -77,15 +85,7 @@ def test_the_series_api_returns_the_step_counts_beside_the_conversion(source):
 
     batch = [_track("ann", "Signed Up", "02T10:00", 1), _track("ann", "Paid", "02T11:00", 2)]
     source.post("/v1/batch", {"batch": batch})
-    metric_create(
-        product=source.product,
-        actor=source.tenant.owner,
-        key="pay",
-        name="Pay",
-        kind="funnel",
-        steps=["Signed Up", "Paid"],
-        conversion_window_hours=24,
-    )
+    _funnel(source.product, source.tenant.owner, "pay")
     recompute(source.product, None)
     api = api_client(source.tenant.owner, source.tenant.workspace)
     body = api.get(f"/api/v1/products/{source.product.pk}/metrics/pay/series/").json()
@@ -122,16 +122,7 @@ def test_new_events_update_a_funnel_by_difference_exactly_as_a_full_recompute(so
         ("plain", []),
         ("web", [{"on": "property", "key": "app", "op": "eq", "value": "web"}]),
     ):
-        metric_create(
-            product=source.product,
-            actor=source.tenant.owner,
-            key=key,
-            name=key,
-            kind="funnel",
-            steps=steps,
-            conversion_window_hours=30,
-            filters=filters,
-        )
+        _funnel(source.product, source.tenant.owner, key, steps, 30, filters=filters)
     rng = random.Random(2026)
     n = 0
 
@@ -177,15 +168,7 @@ def test_deleting_a_funnel_or_its_product_deletes_its_entries(source):
     from pmhub.services import product_delete
 
     for key in ("a", "b"):
-        metric_create(
-            product=source.product,
-            actor=source.tenant.owner,
-            key=key,
-            name=key,
-            kind="funnel",
-            steps=["Signed Up", "Paid"],
-            conversion_window_hours=24,
-        )
+        _funnel(source.product, source.tenant.owner, key)
     batch = [_track(f"u{n}", "Signed Up", f"0{n + 1}T10:00", n) for n in range(3)]
     assert source.post("/v1/batch", {"batch": batch}).status_code == 200
     recompute(source.product)
@@ -217,15 +200,7 @@ def test_the_funnel_entries_migration_marks_every_day_of_products_with_a_funnel(
     from metrics.models import DirtyDay, Rollup
 
     migration = importlib.import_module("metrics.migrations.0015_funnel_day")
-    metric_create(
-        product=tenant_a.product,
-        actor=tenant_a.owner,
-        key="checkout",
-        name="Checkout",
-        kind="funnel",
-        steps=["Signed Up", "Paid"],
-        conversion_window_hours=24,
-    )
+    _funnel(tenant_a.product, tenant_a.owner, "checkout")
     for product in (tenant_a.product, tenant_b.product):
         for day, person, source in ((1, 1, "any"), (2, 1, "any"), (2, 2, "any"), (3, 1, "paid")):
             Rollup.objects.create(
